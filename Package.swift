@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels are plain Swift SIMD and build for the default x86-64 target. Setting
+// LOSSKIT_TARGET_CPU (for example `haswell`) compiles them for that CPU as well, which
+// enables AVX2 and FMA; see docs/benchmarks.md for what it gains. The flag is only added when
+// asked for, so the package stays usable as a dependency.
+let targetCPU = Context.environment["LOSSKIT_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
+let tuned: [SwiftSetting] =
+  targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("LOSSKIT_FMA")] } ?? []
+
+let package = Package(
+  name: "LossKit",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "LossKit", targets: ["LossKit"]),
+    .executable(name: "losskit", targets: ["losskit"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .target(name: "LossKitCore", swiftSettings: tuned),
+    .target(
+      name: "LossKitFocal", dependencies: ["LossKitCore"], path: "Plugins/FocalLoss",
+      swiftSettings: tuned),
+    .target(
+      name: "LossKitFocalF1", dependencies: ["LossKitCore"], path: "Plugins/FocalF1Loss",
+      swiftSettings: tuned),
+    .target(
+      name: "LossKitClassWeighted", dependencies: ["LossKitCore"],
+      path: "Plugins/ClassWeightedLoss", swiftSettings: tuned),
+    .target(
+      name: "LossKitContrastive", dependencies: ["LossKitCore"],
+      path: "Plugins/ContrastiveLoss", swiftSettings: tuned),
+    .target(
+      name: "LossKit",
+      dependencies: [
+        "LossKitCore", "LossKitFocal", "LossKitFocalF1", "LossKitClassWeighted",
+        "LossKitContrastive",
+      ]),
+    .executableTarget(
+      name: "losskit",
+      dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
+    .testTarget(name: "LossKitFocalTests", dependencies: ["LossKitFocal", "LossKitTesting"]),
+    .testTarget(name: "LossKitFocalF1Tests", dependencies: ["LossKitFocalF1", "LossKitTesting"]),
+    .testTarget(
+      name: "LossKitClassWeightedTests", dependencies: ["LossKitClassWeighted", "LossKitTesting"]),
+    .testTarget(
+      name: "LossKitContrastiveTests", dependencies: ["LossKitContrastive", "LossKitTesting"]),
+    .testTarget(
+      name: "LossKitTests", dependencies: ["LossKit", "LossKitTesting"],
+      resources: [.copy("Fixtures")]),
+    .target(name: "LossKitTesting", dependencies: ["LossKitCore"], path: "Tests/LossKitTesting"),
+  ]
+)

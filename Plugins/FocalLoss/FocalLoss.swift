@@ -1,0 +1,89 @@
+import LossKitCore
+
+/// Softmax focal loss (Lin et al. 2017) for single-label classification.
+///
+/// ```
+/// FL = −α_t · (1 − p_t)^γ · log p_t        p = softmax(logits)
+/// ```
+///
+/// γ ≥ 0 focuses training on hard examples: a sample classified with `p_t = 0.9` weighs 100×
+/// less than under cross-entropy at γ = 2. γ = 0 with no α is exactly cross-entropy.
+/// α is `nil` (none), one value (Keras `CategoricalFocalCrossentropy`'s scalar `alpha`), or one
+/// weight per class. Label smoothing follows Keras: targets become `y(1−ε) + ε/C` and the loss
+/// sums `−α_c·y_c·(1−p_c)^γ·log p_c` over classes.
+///
+/// The mean divides by the number of kept (non-ignored, unmasked) samples, or by the sum of
+/// their sample weights when weights are set; α never enters the divisor (PyTorch's
+/// hand-written focal loss, Keras' `sum_over_batch_size`). An all-ignored batch gives 0.
+///
+/// ```swift
+/// let focal = try FocalLoss(gamma: 2, alpha: [0.25, 1, 4])
+/// let result = try focal(logits, Targets(classIndices: labels))
+/// ```
+public struct FocalLoss: PerSampleLoss, Equatable {
+  /// The registry name, `focal`.
+  public static let name = "focal"
+  /// The parameter version.
+  public static let version = 1
+  /// One line for `losskit losses`.
+  public static let summary = "softmax focal loss −α_t(1−p_t)^γ log p_t (γ=0: cross-entropy)"
+
+  /// The focusing exponent γ ≥ 0 (default 2).
+  public var gamma: Double = 2
+  /// `nil` for no α, one value for a scalar α, or one weight per class.
+  public var alpha: [Double]? = nil
+  /// Keras-style label smoothing ε in `[0, 1)` (default 0).
+  public var labelSmoothing: Double = 0
+  /// How samples are reduced (default mean).
+  public var reduction: Reduction = .mean
+  /// The model output read (default `logits`).
+  public var output = "logits"
+  /// The target set read (default `labels`).
+  public var target = "labels"
+
+  /// Focal loss with γ = 2 and no α.
+  public init() {}
+
+  /// Focal loss with the given parameters.
+  ///
+  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for γ < 0, α < 0 or ε
+  ///   outside `[0, 1)`.
+  public init(
+    gamma: Double = 2, alpha: [Double]? = nil, labelSmoothing: Double = 0,
+    reduction: Reduction = .mean, output: String = "logits", target: String = "labels"
+  ) throws {
+    self.gamma = gamma
+    self.alpha = alpha
+    self.labelSmoothing = labelSmoothing
+    self.reduction = reduction
+    self.output = output
+    self.target = target
+    try evaluation.validateParameters()
+  }
+
+  /// The output this loss reads.
+  public var outputNames: Set<String> { [output] }
+  /// The targets this loss reads.
+  public var targetNames: Set<String> { [target] }
+
+  private var evaluation: SoftmaxCrossEntropy {
+    SoftmaxCrossEntropy(
+      loss: Self.name, output: output, target: target, gamma: gamma, classWeights: alpha,
+      labelSmoothing: labelSmoothing, reduction: reduction, meanDivisor: .keptSamples)
+  }
+
+  /// Computes the focal loss and its gradient with respect to the logits.
+  public func evaluate(
+    _ outputs: [String: Tensor], _ targets: [String: Targets], scale: Float,
+    gradients: inout GradientBuffers
+  ) throws -> LossValue {
+    LossValue(try evaluation.evaluate(outputs, targets, scale: scale, gradients: &gradients))
+  }
+
+  /// Each sample's focal loss (α and sample weights applied), shaped like the targets.
+  public func perSampleLosses(
+    _ outputs: [String: Tensor], _ targets: [String: Targets]
+  ) throws -> Tensor {
+    try evaluation.perSampleLosses(outputs, targets)
+  }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+import LossKit
+
+/// The `losskit` command-line tool.
+@main
+struct LossKitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "losskit",
+    abstract: "Losses for imbalanced classification: compare, train, evaluate, check.",
+    subcommands: [Conformance.self])
+}
