@@ -1,0 +1,46 @@
+import Foundation
+import LossKit
+import Testing
+
+@Suite struct GoldenConformanceTests {
+  static let file: GoldenFile = {
+    let url = Bundle.module.url(
+      forResource: "golden-public", withExtension: "json", subdirectory: "Fixtures")!
+    return try! GoldenFile(contentsOf: url)
+  }()
+
+  @Test("every public golden case passes within its tolerances",
+        arguments: GoldenConformanceTests.file.cases.map(\.name))
+  func goldenCase(_ name: String) {
+    let golden = Self.file.cases.first { $0.name == name }!
+    let result = ConformanceRunner.run(golden)
+    #expect(result.passed, "\(result.line)")
+  }
+
+  @Test func everyKindInTheFixtureIsKnown() {
+    let kinds = Set(Self.file.cases.map(\.kind))
+    #expect(kinds.isSubset(of: Set(ConformanceRunner.knownKinds)))
+    #expect(kinds.count == ConformanceRunner.knownKinds.count)
+  }
+
+  @Test func anUnknownKindFailsWithTheKnownKinds() {
+    var golden = Self.file.cases[0]
+    golden.kind = "dice"
+    let result = ConformanceRunner.run(golden)
+    #expect(!result.passed)
+    #expect(result.message!.contains("unknown case kind 'dice'"))
+    #expect(result.message!.contains("softmax_focal"))
+  }
+
+  @Test func aWrongExpectationFails() {
+    var golden = Self.file.cases.first { $0.kind == "softmax_focal" }!
+    golden.expected.value! += 0.01
+    #expect(!ConformanceRunner.run(golden).passed)
+  }
+
+  @Test func unreadableFilesNameThePath() {
+    #expect(throws: ConformanceError.self) {
+      try GoldenFile(contentsOf: URL(fileURLWithPath: "/nonexistent/golden.json"))
+    }
+  }
+}
