@@ -65,17 +65,37 @@ public struct WeightedCrossEntropyLoss: PerSampleLoss, Equatable {
     self.reduction = reduction
     self.output = output
     self.target = target
-    let sources = [weights != nil, classWeights != nil, strategy != nil].filter { $0 }.count
-    guard sources <= 1 else {
-      throw LossKitError.conflictingOptions(
-        "\(Self.name): weights, classWeights and strategy are alternatives",
-        fix: "give exactly one of them")
-    }
-    if let classWeights, let bad = classWeights.first(where: { !($0.value >= 0) || !$0.value.isFinite }) {
-      throw LossKitError.invalidParameter(
-        loss: Self.name, name: "classWeights", reason: "'\(bad.key)' has weight \(bad.value); weights must be finite and ≥ 0")
-    }
+    try validateSources()
     try evaluation.validateParameters()
+  }
+
+  /// Checks that at most one weight source is set and label weights are valid.
+  private func validateSources() throws {
+    guard classWeights == nil || strategy == nil else {
+      throw LossKitError.conflictingOptions(
+        "\(Self.name): classWeights and strategy are alternatives",
+        fix: "give label weights or a weight strategy, not both")
+    }
+    if let classWeights,
+      let bad = classWeights.first(where: { !($0.value >= 0) || !$0.value.isFinite })
+    {
+      throw LossKitError.invalidParameter(
+        loss: Self.name, name: "classWeights",
+        reason: "'\(bad.key)' has weight \(bad.value); weights must be finite and ≥ 0")
+    }
+  }
+
+  /// Encodes every parameter, writing `null` for unset optionals so saved specs and
+  /// `losskit losses` list them all.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(weights, forKey: .weights)
+    try container.encode(classWeights, forKey: .classWeights)
+    try container.encode(strategy, forKey: .strategy)
+    try container.encode(labelSmoothing, forKey: .labelSmoothing)
+    try container.encode(reduction, forKey: .reduction)
+    try container.encode(output, forKey: .output)
+    try container.encode(target, forKey: .target)
   }
 
   /// The output this loss reads.
@@ -88,6 +108,7 @@ public struct WeightedCrossEntropyLoss: PerSampleLoss, Equatable {
   /// - Throws: ``LossKitError/unknownLabel(_:known:context:)`` for a label name not in the
   ///   data, ``LossKitError/unresolvedLabels(loss:detail:)`` when a strategy has no counts.
   public func prepared(for context: LossContext) throws -> WeightedCrossEntropyLoss {
+    try validateSources()
     var resolved = self
     if let classWeights {
       var vector = Array(repeating: 1.0, count: context.labelNames.count)
@@ -121,6 +142,7 @@ public struct WeightedCrossEntropyLoss: PerSampleLoss, Equatable {
   }
 
   private func checkResolved() throws {
+    try validateSources()
     guard weights != nil || (classWeights == nil && strategy == nil) else {
       throw LossKitError.unresolvedLabels(
         loss: Self.name,

@@ -75,6 +75,18 @@ public struct BinaryFocalLoss: PerSampleLoss, Equatable {
       gamma: gamma, alpha: applyClassBalancing ? alpha : nil, labelSmoothing: labelSmoothing)
   }
 
+  /// Encodes every parameter, writing `null` for unset optionals so saved specs and
+  /// `losskit losses` list them all.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(gamma, forKey: .gamma)
+    try container.encode(alpha, forKey: .alpha)
+    try container.encode(labelSmoothing, forKey: .labelSmoothing)
+    try container.encode(reduction, forKey: .reduction)
+    try container.encode(output, forKey: .output)
+    try container.encode(target, forKey: .target)
+  }
+
   /// The output this loss reads.
   public var outputNames: Set<String> { [output] }
   /// The targets this loss reads.

@@ -70,7 +70,7 @@ import Testing
 
   @Test func conflictingWeightSources() {
     #expect(throws: LossKitError.self) {
-      try WeightedCrossEntropyLoss(weights: [1, 2], strategy: .inverse)
+      try WeightedCrossEntropyLoss(classWeights: ["a": 2], strategy: .inverse)
     }
   }
 
