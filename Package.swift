@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "LossKit", targets: ["LossKit"]),
     .executable(name: "losskit", targets: ["losskit"]),
+    .executable(name: "losskit-bench", targets: ["losskit-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -43,6 +44,10 @@ let package = Package(
       name: "losskit",
       dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
+    .executableTarget(
+      name: "losskit-bench",
+      dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Benchmarks/losskit-bench", swiftSettings: tuned),
     .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
     .testTarget(name: "LossKitFocalTests", dependencies: ["LossKitFocal", "LossKitTesting"]),
     .testTarget(name: "LossKitFocalF1Tests", dependencies: ["LossKitFocalF1", "LossKitTesting"]),

@@ -25,21 +25,21 @@ struct SupConKernel: @unchecked Sendable {
   ) -> (value: Double, sawNonFinite: Bool) {
     let n = count
     let d = dimension
-    var flag = NonFiniteFlag()
+    var sawNonFinite = false
     var normalized = [Float](repeating: 0, count: n * d)
     var norms = [Float](repeating: 0, count: n)
     for i in 0..<n {
       var squares = 0.0
       for k in 0..<d {
         let x = embeddings[i * d + k]
-        if !x.isFinite { flag.record(FloatVector(repeating: x)) }
+        sawNonFinite = sawNonFinite || !x.isFinite
         squares += Double(x) * Double(x)
       }
       let norm = Swift.max(Float(squares.squareRoot()), 1e-12)
       norms[i] = norm
       for k in 0..<d { normalized[i * d + k] = embeddings[i * d + k] / norm }
     }
-    if flag.isSet { return (0, true) }
+    if sawNonFinite { return (0, true) }
     let positives = positiveCounts()
     let hasPositivePair = positives.contains { $0 > 0 }
     let hasNegativePair = Set(labels).count > 1
@@ -67,12 +67,14 @@ struct SupConKernel: @unchecked Sendable {
             let labelPointer = SendablePointer(labelBuffer.baseAddress!)
             let kernel = self
             Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
-              for i in rows {
-                let (loss, logSum) = kernel.anchorLoss(
-                  row: input.base + i * n, anchor: i, labels: labelPointer.base,
-                  positives: positives[i])
-                lossPointer.base[i] = loss
-                logSumPointer.base[i] = logSum
+              withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buffer in
+                for i in rows {
+                  let (loss, logSum) = kernel.anchorLoss(
+                    row: input.base + i * n, anchor: i, labels: labelPointer.base,
+                    positives: positives[i], buffer: buffer.baseAddress!)
+                  lossPointer.base[i] = loss
+                  logSumPointer.base[i] = logSum
+                }
               }
             }
           }
@@ -86,24 +88,35 @@ struct SupConKernel: @unchecked Sendable {
     }
     let value = counted.reduce(0, +) / Double(counted.count)
     guard let gradient else { return (value, false) }
+    // Per anchor j: its log-sum, and its weight 1/(τ·K) (0 when not counted) with the share
+    // 1/|P(j)| of each positive. With S symmetric, (G + Gᵀ)_ij is computed in one row pass.
     let coefficient = 1 / (temperature * Float(counted.count))
-    let finalLosses = losses
+    let anchorWeight = losses.map { $0 > 0 ? coefficient : 0 }
+    let positiveShare = zip(losses, positives).map { $0 > 0 ? coefficient / Float($1) : 0 }
     let finalLogSums = logSums
     similarity.withUnsafeMutableBufferPointer { s in
       let matrix = SendablePointer(s.baseAddress!)
       labels.withUnsafeBufferPointer { labelBuffer in
-        let labelPointer = SendablePointer(labelBuffer.baseAddress!)
-        let kernel = self
-        Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
-          for i in rows {
-            kernel.anchorGradient(
-              row: matrix.base + i * n, anchor: i, labels: labelPointer.base,
-              positives: positives[i], counted: finalLosses[i] > 0, logSum: finalLogSums[i],
-              coefficient: coefficient)
+        anchorWeight.withUnsafeBufferPointer { weights in
+          positiveShare.withUnsafeBufferPointer { shares in
+            finalLogSums.withUnsafeBufferPointer { logSumBuffer in
+              let labelPointer = SendablePointer(labelBuffer.baseAddress!)
+              let weightPointer = SendablePointer(weights.baseAddress!)
+              let sharePointer = SendablePointer(shares.baseAddress!)
+              let logSumPointer = SendablePointer(logSumBuffer.baseAddress!)
+              let kernel = self
+              Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
+                for i in rows {
+                  kernel.symmetricGradientRow(
+                    matrix.base + i * n, anchor: i, labels: labelPointer.base,
+                    weights: weightPointer.base, shares: sharePointer.base,
+                    logSums: logSumPointer.base)
+                }
+              }
+            }
           }
         }
       }
-      symmetrize(matrix.base, n)
     }
     var slope = [Float](repeating: 0, count: n * d)
     similarity.withUnsafeBufferPointer { g in
@@ -133,109 +146,58 @@ struct SupConKernel: @unchecked Sendable {
     return labels.map { perLabel[$0]! - 1 }
   }
 
-  /// `ℓ_i` and `log Σ_{j≠i} exp(S_ij/τ)` for one anchor row.
+  /// `ℓ_i` and `log Σ_{j≠i} exp(S_ij/τ)` for one anchor row; `buffer` holds `count` floats.
   private func anchorLoss(
-    row: UnsafePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>, positives: Int
+    row: UnsafePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>, positives: Int,
+    buffer: UnsafeMutablePointer<Float>
   ) -> (Double, Float) {
     let inverseTemperature = 1 / temperature
-    var maximum = FloatVector(repeating: -.infinity)
-    forEachLaneBlock { start, lanes, valid in
-      let logits = load(row, start, lanes) * inverseTemperature
-      let kept = valid .& (laneIndices(start) .!= Int32(anchor))
-      maximum = VectorMath.maximum(maximum, logits.replacing(with: -.infinity, where: .!kept))
-    }
-    let rowMaximum = maximum.max()
-    var sum = FloatVector(repeating: 0)
-    var positiveSum = FloatVector(repeating: 0)
-    let anchorLabel = labels[anchor]
-    forEachLaneBlock { start, lanes, valid in
-      let logits = load(row, start, lanes) * inverseTemperature
-      let kept = valid .& (laneIndices(start) .!= Int32(anchor))
-      let e = VectorMath.exp(logits - rowMaximum)
-      sum += e.replacing(with: 0, where: .!kept)
-      let isPositive = kept .& (load(labels, start, lanes) .== anchorLabel)
-      positiveSum += logits.replacing(with: 0, where: .!isPositive)
-    }
-    let logSum = rowMaximum + Foundation.log(sum.sum())
+    var maximum = -Float.infinity
+    for j in 0..<count where j != anchor { maximum = Swift.max(maximum, row[j]) }
+    let shift = maximum * inverseTemperature
+    // The anchor's own column is fixed up after each loop: comparing 64-bit indices inside
+    // the loop would keep it from vectorising on SSE2.
+    for j in 0..<count { buffer[j] = ScalarMath.exp(row[j] * inverseTemperature - shift) }
+    buffer[anchor] = 0
+    let logSum = shift + Float(Foundation.log(ScalarMath.sum(buffer, count: count)))
     guard positives > 0 else { return (0, logSum) }
-    let loss = Double(logSum) - Double(positiveSum.sum()) / Double(positives)
+    let anchorLabel = labels[anchor]
+    for j in 0..<count {
+      let logit = row[j] * inverseTemperature
+      buffer[j] = labels[j] == anchorLabel ? logit : 0
+    }
+    buffer[anchor] = 0
+    let positiveSum = ScalarMath.sum(buffer, count: count)
+    let loss = Double(logSum) - positiveSum / Double(positives)
     return (Swift.max(loss, 0), logSum)
   }
 
-  /// Overwrites one row of `S` with `∂L/∂S_i·` (zero for anchors that are not counted).
-  private func anchorGradient(
-    row: UnsafeMutablePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>, positives: Int,
-    counted: Bool, logSum: Float, coefficient: Float
+  /// Overwrites row `i` of `S` with row `i` of `G + Gᵀ`, `G_ij = ∂L/∂S_ij`:
+  ///
+  /// ```
+  /// (G + Gᵀ)_ij = w_i·softmax_i(j) + w_j·softmax_j(i) − [same label]·(share_i + share_j)
+  /// ```
+  ///
+  /// where `softmax_i(j) = exp(S_ij/τ − logSum_i)` and, S being symmetric,
+  /// `softmax_j(i) = exp(S_ij/τ − logSum_j)`; the diagonal is 0.
+  private func symmetricGradientRow(
+    _ row: UnsafeMutablePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>,
+    weights: UnsafePointer<Float>, shares: UnsafePointer<Float>, logSums: UnsafePointer<Float>
   ) {
-    guard counted else {
-      row.update(repeating: 0, count: count)
-      return
-    }
     let inverseTemperature = 1 / temperature
-    let positiveShare = 1 / Float(positives)
     let anchorLabel = labels[anchor]
-    forEachLaneBlock { start, lanes, valid in
-      let logits = load(UnsafePointer(row), start, lanes) * inverseTemperature
-      let kept = valid .& (laneIndices(start) .!= Int32(anchor))
-      let softmax = VectorMath.exp(logits - logSum)
-      let isPositive = kept .& (load(labels, start, lanes) .== anchorLabel)
-      var g: FloatVector = softmax - FloatVector(repeating: 0).replacing(with: positiveShare, where: isPositive)
-      g = (g * coefficient).replacing(with: 0, where: .!kept)
-      for lane in 0..<lanes { row[start + lane] = g[lane] }
+    let anchorWeight = weights[anchor]
+    let anchorShare = shares[anchor]
+    let anchorLogSum = logSums[anchor]
+    for j in 0..<count {
+      let logit = row[j] * inverseTemperature
+      let fromAnchor = anchorWeight * ScalarMath.exp(logit - anchorLogSum)
+      let fromOther = weights[j] * ScalarMath.exp(logit - logSums[j])
+      let share = anchorShare + shares[j]
+      let positive = labels[j] == anchorLabel
+      row[j] = fromAnchor + fromOther - (positive ? share : 0)
     }
+    row[anchor] = 0
   }
 
-  /// `G ← G + Gᵀ`, tile pair by tile pair so both tiles stay in cache.
-  private func symmetrize(_ matrix: UnsafeMutablePointer<Float>, _ n: Int) {
-    let tile = 64
-    let tiles = (n + tile - 1) / tile
-    let shared = SendablePointer(matrix)
-    Parallel.forEachChunk(count: tiles, grain: 1) { tileRow, _ in
-      let i0 = tileRow * tile
-      for tileColumn in tileRow..<tiles {
-        let j0 = tileColumn * tile
-        for i in i0..<Swift.min(i0 + tile, n) {
-          let start = tileRow == tileColumn ? i : j0
-          for j in start..<Swift.min(j0 + tile, n) {
-            let sum = shared.base[i * n + j] + shared.base[j * n + i]
-            shared.base[i * n + j] = sum
-            shared.base[j * n + i] = sum
-          }
-        }
-      }
-    }
-  }
-
-  @inline(__always)
-  private func forEachLaneBlock(
-    _ body: (_ start: Int, _ lanes: Int, _ valid: SIMDMask<SIMD16<Int32>>) -> Void
-  ) {
-    var start = 0
-    while start < count {
-      let lanes = Swift.min(16, count - start)
-      body(start, lanes, SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .< Int32(lanes))
-      start += 16
-    }
-  }
-
-  @inline(__always)
-  private func laneIndices(_ start: Int) -> SIMD16<Int32> {
-    SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) &+ Int32(start)
-  }
-
-  @inline(__always)
-  private func load(_ row: UnsafePointer<Float>, _ start: Int, _ lanes: Int) -> FloatVector {
-    if lanes == 16 { return UnsafeRawPointer(row + start).loadUnaligned(as: FloatVector.self) }
-    var result = FloatVector(repeating: 0)
-    for lane in 0..<lanes { result[lane] = row[start + lane] }
-    return result
-  }
-
-  @inline(__always)
-  private func load(_ row: UnsafePointer<Int32>, _ start: Int, _ lanes: Int) -> SIMD16<Int32> {
-    if lanes == 16 { return UnsafeRawPointer(row + start).loadUnaligned(as: SIMD16<Int32>.self) }
-    var result = SIMD16<Int32>(repeating: 0)
-    for lane in 0..<lanes { result[lane] = row[start + lane] }
-    return result
-  }
 }

@@ -162,18 +162,19 @@ public struct FocalF1Loss: Loss, Equatable {
             }
             return LossValue(0)
           }
-          let (counts, sawNonFinite) = kernel.counts()
-          if sawNonFinite {
-            throw LossKitError.nonFiniteInput(
-              loss: Self.name, input: "output '\(output)'",
-              index: logitBuffer.firstIndex { !$0.isFinite } ?? 0)
-          }
-          let (value, slopes) = Self.softF1(counts, epsilon: epsilon)
-          gradients.write(output, shape: logits.shape) { gradient, accumulate in
+          return try gradients.write(output, shape: logits.shape) { gradient, accumulate in
+            let (counts, sawNonFinite) = kernel.counts(
+              probabilities: accumulate ? nil : gradient.baseAddress!)
+            if sawNonFinite {
+              throw LossKitError.nonFiniteInput(
+                loss: Self.name, input: "output '\(output)'",
+                index: logitBuffer.firstIndex { !$0.isFinite } ?? 0)
+            }
+            let (value, slopes) = Self.softF1(counts, epsilon: epsilon)
             kernel.writeGradient(
               slopes, scale: scale, into: gradient.baseAddress!, accumulate: accumulate)
+            return LossValue(value)
           }
-          return LossValue(value)
         }
       }
     }

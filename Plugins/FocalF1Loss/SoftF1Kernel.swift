@@ -6,9 +6,11 @@ import LossKitCore
 /// `tp = Σ w·y·p`, `Σ w·p` and `Σ w·y` (so `fp = Σ w·p − tp`, `fn = Σ w·y − tp`). The F1
 /// derivatives then give, per focal class, the slope of the loss in `p_k` for rows of class
 /// `k` (``Slopes/positive``) and of any other class (``Slopes/negative``). Pass 2 recomputes
-/// the softmax and writes `∂L/∂z_j = p_j·(h_j − Σ_c p_c·h_c)`, `h` being those slopes. Both
-/// passes work on 16-row blocks across all cores; the partial sums of pass 1 are combined in
-/// chunk order, so results do not depend on the number of cores.
+/// the probabilities and writes `∂L/∂z_j = p_j·(h_j − Σ_c p_c·h_c)`, `h` being those slopes.
+/// Pass 1 leaves the probabilities in the gradient buffer when it may (the gradient is not
+/// being accumulated onto another term's), so pass 2 need not recompute the softmax. Both
+/// passes work on ``RowTile`` blocks across all cores; the partial sums of pass 1 are
+/// combined in chunk order, so results do not depend on the number of cores.
 struct SoftF1Kernel: @unchecked Sendable {
   var logits: UnsafePointer<Float>
   var labels: UnsafePointer<Int32>
@@ -31,10 +33,16 @@ struct SoftF1Kernel: @unchecked Sendable {
     var negative: [Float]
   }
 
-  private var rowGrain: Int { max(16, (65_536 / max(classes, 1)) & ~15) }
+  private var rowGrain: Int {
+    max(RowTile.lanes, (65_536 / max(classes, 1)) / RowTile.lanes * RowTile.lanes)
+  }
 
-  /// Pass 1: the soft counts, and whether a logit was non-finite.
-  func counts() -> (Counts, sawNonFinite: Bool) {
+  /// Scratch floats per chunk: logits and exponentials tiles plus per-lane arrays.
+  private var scratchSize: Int { (2 * classes + 4 + 3 * focalClasses.count) * RowTile.lanes }
+
+  /// Pass 1: the soft counts, and whether a logit was non-finite; writes every row's
+  /// probabilities into `probabilities` when given.
+  func counts(probabilities: UnsafeMutablePointer<Float>?) -> (Counts, sawNonFinite: Bool) {
     let focalCount = focalClasses.count
     let chunks = Parallel.chunkCount(rows, grain: rowGrain)
     let width = 3 * focalCount + 1
@@ -42,9 +50,10 @@ struct SoftF1Kernel: @unchecked Sendable {
       partials in
       partials.initialize(repeating: 0)
       let out = SendablePointer(partials.baseAddress!)
+      let stored = probabilities.map { SendablePointer($0) }
       let kernel = self
       Parallel.forEachChunk(count: rows, grain: rowGrain) { chunk, range in
-        kernel.countChunk(range, into: out.base + chunk * width)
+        kernel.countChunk(range, into: out.base + chunk * width, probabilities: stored?.base)
       }
       var counts = Counts(
         truePositives: Array(repeating: 0, count: focalCount),
@@ -64,26 +73,81 @@ struct SoftF1Kernel: @unchecked Sendable {
     }
   }
 
-  private func countChunk(_ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+  /// Loads a block's probabilities into the second tile (from `probabilities` when given,
+  /// else by a softmax of the logits) and its per-row weights (0 for ignored and padded rows).
+  @inline(__always)
+  private func prepare(
+    _ first: Int, _ count: Int, _ scratch: UnsafeMutablePointer<Float>,
+    from probabilities: UnsafePointer<Float>?, _ flag: inout UInt32
+  ) -> (probabilities: UnsafeMutablePointer<Float>, weight: UnsafeMutablePointer<Float>,
+        labels: UnsafeMutablePointer<Int32>) {
+    let lanes = RowTile.lanes
+    let tile = scratch
+    let exps = scratch + classes * lanes
+    let maximum = exps + classes * lanes
+    let sum = maximum + lanes
+    let weight = sum + lanes
+    let labelLanes = UnsafeMutableRawPointer(weight + lanes).assumingMemoryBound(to: Int32.self)
+    if let probabilities {
+      RowTile.load(probabilities, firstRow: first, count: count, classes: classes, into: exps)
+    } else {
+      RowTile.load(logits, firstRow: first, count: count, classes: classes, into: tile)
+      RowTile.softmax(
+        tile, classes: classes, exponentials: exps, maximum: maximum, sum: sum, logSum: nil,
+        flag: &flag)
+      for r in 0..<lanes { sum[r] = 1 / sum[r] }
+      for c in 0..<classes {
+        let column = exps + c * lanes
+        for r in 0..<lanes { column[r] *= sum[r] }
+      }
+    }
+    for r in 0..<count { labelLanes[r] = labels[first + r] }
+    for r in count..<lanes { labelLanes[r] = ignoreIndex }
+    if let rowWeights {
+      for r in 0..<count { weight[r] = rowWeights[first + r] }
+    } else {
+      for r in 0..<count { weight[r] = 1 }
+    }
+    for r in 0..<lanes {
+      let given = weight[r]
+      weight[r] = labelLanes[r] == ignoreIndex ? 0 : given
+    }
+    return (exps, weight, labelLanes)
+  }
+
+  private func countChunk(
+    _ range: Range<Int>, into out: UnsafeMutablePointer<Double>,
+    probabilities: UnsafeMutablePointer<Float>?
+  ) {
     let focalCount = focalClasses.count
-    withUnsafeTemporaryAllocation(of: FloatVector.self, capacity: classes + 3 * focalCount) {
-      scratch in
-      let exps = scratch.baseAddress!
-      let sums = exps + classes
-      sums.initialize(repeating: .zero, count: 3 * focalCount)
-      var flag = NonFiniteFlag()
+    let lanes = RowTile.lanes
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
+      let sums = scratch.baseAddress! + (2 * classes + 4) * lanes
+      sums.initialize(repeating: 0, count: 3 * focalCount * lanes)
+      var flag: UInt32 = 0
       var blocks = 0
-      RowBlock.forEach(in: range, classes: classes) { block in
-        let (_, sum, _) = block.softmax(logits, into: exps, flag: &flag)
-        let weight = rowWeight(block)
-        let labelsOfBlock = block.perRow(labels, padding: ignoreIndex)
+      RowTile.forEachBlock(in: range) { first, count in
+        let (probability, weight, labelLanes) = prepare(
+          first, count, scratch.baseAddress!, from: nil, &flag)
+        if let probabilities {
+          RowTile.store(
+            probability, into: probabilities, firstRow: first, count: count, classes: classes,
+            accumulate: false)
+        }
         for (k, focal) in focalClasses.enumerated() {
-          let p: FloatVector = exps[focal] / sum
-          let weighted: FloatVector = p * weight
-          let isClass = labelsOfBlock .== Int32(focal)
-          sums[3 * k] += weighted.replacing(with: 0, where: .!isClass)
-          sums[3 * k + 1] += weighted
-          sums[3 * k + 2] += weight.replacing(with: 0, where: .!isClass)
+          let column = probability + focal * lanes
+          let truePositive = sums + 3 * k * lanes
+          let predicted = truePositive + lanes
+          let actual = predicted + lanes
+          let label = Int32(focal)
+          for r in 0..<lanes {
+            let rowWeight = weight[r]
+            let weighted = column[r] * rowWeight
+            let isClass = labelLanes[r] == label
+            truePositive[r] += isClass ? weighted : 0
+            predicted[r] += weighted
+            actual[r] += isClass ? rowWeight : 0
+          }
         }
         blocks += 1
         if blocks == 64 {
@@ -92,26 +156,20 @@ struct SoftF1Kernel: @unchecked Sendable {
         }
       }
       flush(sums, into: out)
-      out[3 * focalCount] = flag.isSet ? 1 : 0
+      out[3 * focalCount] = flag != 0 ? 1 : 0
     }
   }
 
-  private func flush(_ sums: UnsafeMutablePointer<FloatVector>, into out: UnsafeMutablePointer<Double>) {
+  private func flush(_ sums: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Double>) {
+    let lanes = RowTile.lanes
     for index in 0..<(3 * focalClasses.count) {
-      out[index] += Double(sums[index].sum())
-      sums[index] = .zero
+      out[index] += ScalarMath.sum(sums + index * lanes, count: lanes)
+      (sums + index * lanes).update(repeating: 0, count: lanes)
     }
   }
 
-  /// The weight of each row of a block: 0 for ignored or padded rows.
-  @inline(__always)
-  private func rowWeight(_ block: RowBlock) -> FloatVector {
-    let weight = block.perRow(rowWeights)
-    let labelsOfBlock = block.perRow(labels, padding: ignoreIndex)
-    return weight.replacing(with: 0, where: labelsOfBlock .== ignoreIndex)
-  }
-
-  /// Pass 2: writes `scale` × the gradient into `gradient`.
+  /// Pass 2: writes `scale` × the gradient into `gradient`, which holds the probabilities
+  /// from pass 1 when `accumulate` is `false`.
   func writeGradient(
     _ slopes: Slopes, scale: Float, into gradient: UnsafeMutablePointer<Float>, accumulate: Bool
   ) {
@@ -126,28 +184,44 @@ struct SoftF1Kernel: @unchecked Sendable {
     _ range: Range<Int>, _ slopes: Slopes, scale: Float, _ gradient: UnsafeMutablePointer<Float>,
     accumulate: Bool
   ) {
-    withUnsafeTemporaryAllocation(of: FloatVector.self, capacity: 2 * classes) { scratch in
-      let exps = scratch.baseAddress!
-      let slopeOf = exps + classes
-      var flag = NonFiniteFlag()
-      RowBlock.forEach(in: range, classes: classes) { block in
-        let (_, sum, _) = block.softmax(logits, into: exps, flag: &flag)
-        let weight: FloatVector = rowWeight(block) * scale
-        let labelsOfBlock = block.perRow(labels, padding: ignoreIndex)
-        let inverseSum: FloatVector = 1 / sum
-        for c in 0..<classes { slopeOf[c] = .zero }
-        var mixed = FloatVector(repeating: 0)
+    let lanes = RowTile.lanes
+    let focalIndex = (0..<classes).map { focalClasses.firstIndex(of: $0) }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
+      let mixed = scratch.baseAddress! + (2 * classes + 4) * lanes
+      let slopeOf = mixed + lanes
+      var flag: UInt32 = 0
+      RowTile.forEachBlock(in: range) { first, count in
+        let (probability, weight, labelLanes) = prepare(
+          first, count, scratch.baseAddress!, from: accumulate ? nil : UnsafePointer(gradient),
+          &flag)
+        for r in 0..<lanes {
+          weight[r] *= scale
+          mixed[r] = 0
+        }
+        // h_k per row for each focal class, and Σ_k p_k·h_k.
         for (k, focal) in focalClasses.enumerated() {
-          let isClass = labelsOfBlock .== Int32(focal)
-          let h = FloatVector(repeating: slopes.negative[k])
-            .replacing(with: slopes.positive[k], where: isClass) * weight
-          slopeOf[focal] = h
-          mixed += exps[focal] * inverseSum * h
+          let column = probability + focal * lanes
+          let label = Int32(focal)
+          let positive = slopes.positive[k]
+          let negative = slopes.negative[k]
+          let h = slopeOf + k * lanes
+          for r in 0..<lanes {
+            h[r] = (labelLanes[r] == label ? positive : negative) * weight[r]
+            mixed[r] += column[r] * h[r]
+          }
         }
         for c in 0..<classes {
-          let p: FloatVector = exps[c] * inverseSum
-          block.store(p * (slopeOf[c] - mixed), column: c, of: gradient, accumulate: accumulate)
+          let column = probability + c * lanes
+          if let k = focalIndex[c] {
+            let h = slopeOf + k * lanes
+            for r in 0..<lanes { column[r] = column[r] * (h[r] - mixed[r]) }
+          } else {
+            for r in 0..<lanes { column[r] = -column[r] * mixed[r] }
+          }
         }
+        RowTile.store(
+          probability, into: gradient, firstRow: first, count: count, classes: classes,
+          accumulate: accumulate)
       }
     }
   }

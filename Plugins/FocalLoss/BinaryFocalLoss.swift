@@ -153,7 +153,7 @@ public struct BinaryFocalLoss: PerSampleLoss, Equatable {
               logits: x.baseAddress!, targets: y.baseAddress!, count: count,
               rowLength: rowLength, rowWeights: weights?.baseAddress, gamma: Float(gamma),
               alpha: alpha.map(Float.init), labelSmoothing: Float(labelSmoothing),
-              gradient: gradient.baseAddress, gradientScale: gradientScale,
+              gradient: gradient.baseAddress!, gradientScale: gradientScale,
               accumulate: accumulate, perElement: perElement
             ).run()
           }

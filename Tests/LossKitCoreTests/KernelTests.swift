@@ -2,63 +2,49 @@ import Foundation
 import LossKitCore
 import Testing
 
-@Suite struct VectorMathTests {
-  /// Values from −100 to 100 plus edge cases, sixteen at a time.
-  func sweep(_ range: ClosedRange<Float>, count: Int = 4_096) -> [FloatVector] {
-    (0..<(count / 16)).map { block in
-      FloatVector((0..<16).map { lane in
-        let t = Float(block * 16 + lane) / Float(count - 1)
-        return range.lowerBound + t * (range.upperBound - range.lowerBound)
-      })
-    }
+@Suite struct ScalarMathTests {
+  /// `count` values evenly spread over `range`.
+  func sweep(_ range: ClosedRange<Float>, count: Int = 4_096) -> [Float] {
+    (0..<count).map { range.lowerBound + Float($0) / Float(count - 1) * (range.upperBound - range.lowerBound) }
   }
 
   func maxRelativeError(
-    _ vectors: [FloatVector], _ fast: (FloatVector) -> FloatVector, _ exact: (Double) -> Double
+    _ values: [Float], _ fast: (Float) -> Float, _ exact: (Double) -> Double
   ) -> Double {
-    var worst = 0.0
-    for v in vectors {
-      let result = fast(v)
-      for lane in 0..<16 {
-        let want = exact(Double(v[lane]))
-        guard want.isFinite, abs(want) > 1e-30 else { continue }
-        worst = max(worst, abs(Double(result[lane]) - want) / abs(want))
-      }
+    values.reduce(0) { worst, x in
+      let want = exact(Double(x))
+      guard want.isFinite, abs(want) > 1e-30 else { return worst }
+      return max(worst, abs(Double(fast(x)) - want) / abs(want))
     }
-    return worst
   }
 
   @Test func expIsAccurate() {
-    #expect(maxRelativeError(sweep(-87...88), VectorMath.exp, Foundation.exp) < 5e-7)
-    let edges = VectorMath.exp(FloatVector(repeating: -1e4))
-    #expect(edges == .zero)
-    #expect(VectorMath.exp(FloatVector(repeating: -.infinity)) == .zero)
-    #expect(VectorMath.exp(FloatVector(repeating: 100))[0] == .infinity)
+    #expect(maxRelativeError(sweep(-87...88), ScalarMath.exp, Foundation.exp) < 5e-7)
+    #expect(ScalarMath.exp(-1e4) == 0)
+    #expect(ScalarMath.exp(-.infinity) == 0)
+    #expect(ScalarMath.exp(100) == .infinity)
   }
 
   @Test func logIsAccurateIncludingSubnormals() {
-    #expect(maxRelativeError(sweep(1e-6...1e4), VectorMath.log, Foundation.log) < 5e-7)
-    let tiny = FloatVector(repeating: Float.leastNonzeroMagnitude * 1_000)
-    #expect(abs(Double(VectorMath.log(tiny)[0]) - Foundation.log(Double(tiny[0]))) < 1e-4)
-    #expect(VectorMath.log(.zero)[0] == -.infinity)
-    #expect(VectorMath.log(FloatVector(repeating: -1))[0].isNaN)
+    #expect(maxRelativeError(sweep(1e-6...1e4), ScalarMath.log, Foundation.log) < 5e-7)
+    let tiny = Float.leastNonzeroMagnitude * 1_000
+    #expect(abs(Double(ScalarMath.log(tiny)) - Foundation.log(Double(tiny))) < 1e-4)
+    #expect(ScalarMath.log(0) == -.infinity)
+    #expect(ScalarMath.log(-1).isNaN)
+    #expect(ScalarMath.log(.infinity) == .infinity)
   }
 
   @Test func expMinusOneAndLogOnePlusKeepSmallValues() {
-    #expect(maxRelativeError(sweep(-20...5), VectorMath.expMinusOne, Foundation.expm1) < 1e-6)
-    #expect(maxRelativeError(sweep(0...1), VectorMath.logOnePlus, Foundation.log1p) < 1e-6)
-    let small = VectorMath.logOnePlus(FloatVector(repeating: 1e-10))
-    #expect(abs(small[0] - 1e-10) < 1e-16)
+    #expect(maxRelativeError(sweep(-20...5), ScalarMath.expMinusOne, Foundation.expm1) < 1e-6)
+    #expect(maxRelativeError(sweep(0...1), { ScalarMath.logOnePlus($0) }, Foundation.log1p) < 1e-6)
+    #expect(abs(ScalarMath.logOnePlus(1e-10) - 1e-10) < 1e-16)
   }
 
-  @Test func nonFiniteFlag() {
-    var flag = NonFiniteFlag()
-    flag.record(FloatVector(repeating: 3e38))
-    #expect(!flag.isSet)
-    var values = FloatVector(repeating: 1)
-    values[7] = .nan
-    flag.record(values)
-    #expect(flag.isSet)
+  @Test func nonFiniteBitAndSum() {
+    #expect(ScalarMath.nonFiniteBit(3e38) == 0)
+    #expect(ScalarMath.nonFiniteBit(.nan) == 1 && ScalarMath.nonFiniteBit(-.infinity) == 1)
+    let values = (0..<37).map(Float.init)
+    #expect(values.withUnsafeBufferPointer { ScalarMath.sum($0.baseAddress!, count: 37) } == 666)
   }
 }
 

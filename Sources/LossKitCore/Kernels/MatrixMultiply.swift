@@ -1,22 +1,23 @@
 /// Single-precision matrix products, `C = α·op(A)·op(B) + β·C`, blocked and packed for SIMD.
 ///
 /// The classic GotoBLAS structure: `B` is packed into panels of ``panelWidth`` columns and
-/// `A` into panels of six rows, both contiguous along `k`; a 6 × ``panelWidth`` register tile
-/// accumulates over a `k` block of 256, and tiles of `C` are spread over every core. Each
-/// element of `C` sums its products in the same order whatever the tiling, so results are
-/// identical on any number of cores.
+/// `A` into panels of six rows, both contiguous along `k`; a 6 × ``panelWidth`` register
+/// tile of twelve vectors accumulates over a `k` block of 256, and tiles of `C` are spread over
+/// every core. Each element of `C` sums its products in the same order whatever the tiling,
+/// so results are identical on any number of cores.
 ///
-/// Built for the default x86-64 target the tile is 6 × 8 (`SIMD8`, SSE2 multiply and add);
-/// with `LOSSKIT_TARGET_CPU` set (see Package.swift) it is 6 × 16 with fused multiply-add.
+/// The tile's vectors are one register wide (`SIMD4<Float>` for the default x86-64 target,
+/// `SIMD8<Float>` with `LOSSKIT_TARGET_CPU`, i.e. AVX2) and multiply by explicit splats:
+/// wider vectors, or `vector * scalar`, are re-vectorised poorly by LLVM here and ran ~7×
+/// slower (see docs/benchmarks.md).
 public enum Matrix {
-  /// Columns per packed `B` panel and register tile.
   #if LOSSKIT_FMA
-    public static let panelWidth = 16
-    typealias Lane = SIMD16<Float>
-  #else
-    public static let panelWidth = 8
     typealias Lane = SIMD8<Float>
+  #else
+    typealias Lane = SIMD4<Float>
   #endif
+  /// Columns per packed `B` panel and register tile: two vectors.
+  public static var panelWidth: Int { 2 * Lane.scalarCount }
   static let panelHeight = 6
   static let depthBlock = 256
   static let rowBlock = 96
@@ -159,51 +160,69 @@ public enum Matrix {
     kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
     ldc: Int, rows: Int, columns: Int, alpha: Float
   ) {
-    var c0 = Lane()
-    var c1 = Lane()
-    var c2 = Lane()
-    var c3 = Lane()
-    var c4 = Lane()
-    var c5 = Lane()
+    var c00 = Lane()
+    var c01 = Lane()
+    var c10 = Lane()
+    var c11 = Lane()
+    var c20 = Lane()
+    var c21 = Lane()
+    var c30 = Lane()
+    var c31 = Lane()
+    var c40 = Lane()
+    var c41 = Lane()
+    var c50 = Lane()
+    var c51 = Lane()
     var pa = a
     var pb = UnsafeRawPointer(b)
+    let laneBytes = MemoryLayout<Lane>.size
     for _ in 0..<kc {
-      let row = pb.loadUnaligned(as: Lane.self)
-      #if LOSSKIT_FMA
-        c0.addProduct(row, Lane(repeating: pa[0]))
-        c1.addProduct(row, Lane(repeating: pa[1]))
-        c2.addProduct(row, Lane(repeating: pa[2]))
-        c3.addProduct(row, Lane(repeating: pa[3]))
-        c4.addProduct(row, Lane(repeating: pa[4]))
-        c5.addProduct(row, Lane(repeating: pa[5]))
-      #else
-        c0 += row * pa[0]
-        c1 += row * pa[1]
-        c2 += row * pa[2]
-        c3 += row * pa[3]
-        c4 += row * pa[4]
-        c5 += row * pa[5]
-      #endif
+      let b0 = pb.loadUnaligned(as: Lane.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: laneBytes, as: Lane.self)
+      var splat = Lane(repeating: pa[0])
+      c00 = c00 + b0 * splat
+      c01 = c01 + b1 * splat
+      splat = Lane(repeating: pa[1])
+      c10 = c10 + b0 * splat
+      c11 = c11 + b1 * splat
+      splat = Lane(repeating: pa[2])
+      c20 = c20 + b0 * splat
+      c21 = c21 + b1 * splat
+      splat = Lane(repeating: pa[3])
+      c30 = c30 + b0 * splat
+      c31 = c31 + b1 * splat
+      splat = Lane(repeating: pa[4])
+      c40 = c40 + b0 * splat
+      c41 = c41 + b1 * splat
+      splat = Lane(repeating: pa[5])
+      c50 = c50 + b0 * splat
+      c51 = c51 + b1 * splat
       pa += panelHeight
-      pb += panelWidth * MemoryLayout<Float>.stride
+      pb += 2 * laneBytes
     }
-    let full = columns == panelWidth
-    @inline(__always) func emit(_ value: Lane, row r: Int) {
+    let scale = Lane(repeating: alpha)
+    let width = Lane.scalarCount
+    @inline(__always) func emit(_ value: Lane, row r: Int, offset: Int) {
       guard r < rows else { return }
-      if full {
-        let target = UnsafeMutableRawPointer(c + r * ldc)
-        let old = target.loadUnaligned(as: Lane.self)
-        target.storeBytes(of: old + value * alpha, as: Lane.self)
+      let target = c + r * ldc + offset
+      if offset + width <= columns {
+        let raw = UnsafeMutableRawPointer(target)
+        raw.storeBytes(of: raw.loadUnaligned(as: Lane.self) + value * scale, as: Lane.self)
       } else {
-        for j in 0..<columns { c[r * ldc + j] += value[j] * alpha }
+        for j in 0..<Swift.max(0, columns - offset) { target[j] += value[j] * alpha }
       }
     }
-    emit(c0, row: 0)
-    emit(c1, row: 1)
-    emit(c2, row: 2)
-    emit(c3, row: 3)
-    emit(c4, row: 4)
-    emit(c5, row: 5)
+    emit(c00, row: 0, offset: 0)
+    emit(c01, row: 0, offset: width)
+    emit(c10, row: 1, offset: 0)
+    emit(c11, row: 1, offset: width)
+    emit(c20, row: 2, offset: 0)
+    emit(c21, row: 2, offset: width)
+    emit(c30, row: 3, offset: 0)
+    emit(c31, row: 3, offset: width)
+    emit(c40, row: 4, offset: 0)
+    emit(c41, row: 4, offset: width)
+    emit(c50, row: 5, offset: 0)
+    emit(c51, row: 5, offset: width)
   }
 
   /// The textbook triple loop, in `Double`: the reference the blocked product is tested

@@ -12,9 +12,9 @@
 ///
 /// With γ = 0 this is (weighted, smoothed) cross-entropy. `log p` comes from a max-subtracted
 /// log-sum-exp and `1 − p` from `−expm1(log p)`, so neither cancels for confident rows, and
-/// `log p / (1 − p)` takes its limit −1 where `1 − p` underflows. Rows are processed sixteen
-/// at a time, one SIMD lane per row, in one pass that reads the logits and targets once and
-/// writes the gradient once; chunks of rows run on every core.
+/// `log p / (1 − p)` takes its limit −1 where `1 − p` underflows. Rows are processed in
+/// ``RowTile`` blocks in one pass that reads the logits and targets once and writes the
+/// gradient once; chunks of rows run on every core.
 public struct SoftmaxFocalKernel: @unchecked Sendable {
   /// Row-major logits `[rows, classes]`.
   public var logits: UnsafePointer<Float>
@@ -68,8 +68,7 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
   /// Runs the kernel and returns the sum of the row losses and whether any logit (or dense
   /// target) was non-finite.
   ///
-  /// Labels must already be validated (see ``ClassIndexScan``): an index outside
-  /// `0..<classes` other than ``ignoreIndex`` is a precondition failure.
+  /// Labels must already be validated (see ``ClassIndexScan``).
   public func run() -> KernelSum {
     let hard = classIndices != nil && labelSmoothing == 0
     switch (hard, gamma) {
@@ -84,149 +83,243 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
     }
   }
 
-  /// Rows per parallel chunk: a multiple of 16, about 256 KB of logits.
-  private var rowGrain: Int { max(16, (65_536 / max(classes, 1)) & ~15) }
+  /// Rows per parallel chunk: whole tiles, about 256 KB of logits.
+  private var rowGrain: Int {
+    max(RowTile.lanes, (65_536 / max(classes, 1)) / RowTile.lanes * RowTile.lanes)
+  }
 
-  private func run<Rule: RowBlockRule>(_ rule: Rule.Type) -> KernelSum {
+  private func run<Rule: RowTileRule>(_ rule: Rule.Type) -> KernelSum {
     let kernel = self
+    let lanes = RowTile.lanes
     return Parallel.sum(count: rows, grain: rowGrain) { range in
-      withUnsafeTemporaryAllocation(of: FloatVector.self, capacity: 2 * kernel.classes) {
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: (3 * kernel.classes + 12) * lanes) {
         scratch in
-        var flag = NonFiniteFlag()
+        // Lanes are read before selects, so every slot must hold a defined value.
+        scratch.initialize(repeating: 0)
+        let workspace = RowWorkspace(scratch.baseAddress!, classes: kernel.classes)
+        var flag: UInt32 = 0
         var total = 0.0
-        RowBlock.forEach(in: range, classes: kernel.classes) { block in
-          total += Double(Rule.process(block, kernel, scratch.baseAddress!, &flag))
+        RowTile.forEachBlock(in: range) { first, count in
+          total += Rule.process(first, count, kernel, workspace, &flag)
         }
-        return KernelSum(sum: total, sawNonFinite: flag.isSet)
+        return KernelSum(sum: total, sawNonFinite: flag != 0)
       }
     }
   }
 }
 
-/// One way of turning a block of rows into losses and gradients.
-protocol RowBlockRule: SendableMetatype {
-  /// Processes one block and returns the sum of its rows' losses.
-  static func process(
-    _ block: RowBlock, _ kernel: SoftmaxFocalKernel, _ scratch: UnsafeMutablePointer<FloatVector>,
-    _ flag: inout NonFiniteFlag
-  ) -> Float
+/// Scratch for one tile: the logits, their exponentials, a third tile (dense targets, then
+/// coefficients), and per-lane arrays.
+struct RowWorkspace {
+  let tile: UnsafeMutablePointer<Float>
+  let exponentials: UnsafeMutablePointer<Float>
+  let second: UnsafeMutablePointer<Float>
+  let maximum: UnsafeMutablePointer<Float>
+  let sum: UnsafeMutablePointer<Float>
+  let logSum: UnsafeMutablePointer<Float>
+  let weight: UnsafeMutablePointer<Float>
+  let coefficient: UnsafeMutablePointer<Float>
+  let perUnit: UnsafeMutablePointer<Float>
+  let loss: UnsafeMutablePointer<Float>
+  let targetLogit: UnsafeMutablePointer<Float>
+  let alpha: UnsafeMutablePointer<Float>
+  let total: UnsafeMutablePointer<Float>
+  let labels: UnsafeMutablePointer<Int32>
+
+  @inline(__always)
+  init(_ base: UnsafeMutablePointer<Float>, classes: Int) {
+    let lanes = RowTile.lanes
+    tile = base
+    exponentials = base + classes * lanes
+    second = base + 2 * classes * lanes
+    let rest = second + classes * lanes
+    maximum = rest
+    sum = rest + lanes
+    logSum = rest + 2 * lanes
+    weight = rest + 3 * lanes
+    coefficient = rest + 4 * lanes
+    perUnit = rest + 5 * lanes
+    loss = rest + 6 * lanes
+    targetLogit = rest + 7 * lanes
+    alpha = rest + 8 * lanes
+    total = rest + 9 * lanes
+    labels = UnsafeMutableRawPointer(rest + 10 * lanes).assumingMemoryBound(to: Int32.self)
+  }
 }
 
-extension RowBlockRule {
-  /// Stores each row's loss when per-sample output was requested and returns their sum.
+/// One way of turning a tile of rows into losses and gradients.
+protocol RowTileRule: SendableMetatype {
+  /// Processes rows `first ..< first + count` and returns the sum of their losses.
+  static func process(
+    _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
+    _ flag: inout UInt32
+  ) -> Double
+}
+
+extension RowTileRule {
+  /// Loads the per-row weights (0 in padded lanes) and labels (ignore index in padded lanes).
   @inline(__always)
-  static func finish(
-    _ block: RowBlock, _ kernel: SoftmaxFocalKernel, losses: FloatVector
-  ) -> Float {
-    if let perSample = kernel.perSample { block.storePerRow(losses, into: perSample) }
-    return losses.sum()
+  static func loadRows(_ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace) {
+    let lanes = RowTile.lanes
+    if let rowWeights = kernel.rowWeights {
+      for r in 0..<count { w.weight[r] = rowWeights[first + r] }
+    } else {
+      for r in 0..<count { w.weight[r] = 1 }
+    }
+    if let classIndices = kernel.classIndices {
+      for r in 0..<count { w.labels[r] = classIndices[first + r] }
+    } else {
+      for r in 0..<count { w.labels[r] = 0 }
+    }
+    for r in count..<lanes {
+      w.weight[r] = 0
+      w.labels[r] = kernel.ignoreIndex
+    }
+  }
+
+  /// Stores per-row losses when requested and returns their sum.
+  @inline(__always)
+  static func finish(_ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace)
+    -> Double
+  {
+    if let perSample = kernel.perSample {
+      (perSample + first).update(from: w.loss, count: count)
+    }
+    return ScalarMath.sum(w.loss, count: RowTile.lanes)
   }
 }
 
 /// Class-index targets without smoothing: only the target class enters the loss, so each row
 /// needs one `expm1` and (for a general γ) one power.
-enum HardRows<Power: FocalPower>: RowBlockRule {
+enum HardRows<Power: FocalPower>: RowTileRule {
   @inline(__always)
   static func process(
-    _ block: RowBlock, _ kernel: SoftmaxFocalKernel, _ scratch: UnsafeMutablePointer<FloatVector>,
-    _ flag: inout NonFiniteFlag
-  ) -> Float {
+    _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
+    _ flag: inout UInt32
+  ) -> Double {
     let classes = kernel.classes
-    let (maximum, sum, logSum) = block.softmax(kernel.logits, into: scratch, flag: &flag)
-    let labels = block.perRow(kernel.classIndices!, padding: kernel.ignoreIndex)
-    let ignored = labels .== kernel.ignoreIndex
-    let safeLabels = labels.replacing(with: 0, where: ignored)
-    var targetLogit = FloatVector()
-    var alpha = FloatVector(repeating: 1)
-    let rows = kernel.logits + block.firstRow * classes
-    for lane in 0..<16 {
-      let label = Int(safeLabels[lane])
-      targetLogit[lane] = rows[min(lane, block.lanes - 1) * classes + label]
-      if let classWeights = kernel.classWeights { alpha[lane] = classWeights[label] }
+    let lanes = RowTile.lanes
+    RowTile.load(kernel.logits, firstRow: first, count: count, classes: classes, into: w.tile)
+    RowTile.softmax(
+      w.tile, classes: classes, exponentials: w.exponentials, maximum: w.maximum, sum: w.sum,
+      logSum: w.logSum, flag: &flag)
+    loadRows(first, count, kernel, w)
+    let ignore = kernel.ignoreIndex
+    for r in 0..<lanes {
+      let label = w.labels[r] == ignore ? 0 : Int(w.labels[r])
+      w.targetLogit[r] = kernel.logits[(first + Swift.min(r, count - 1)) * classes + label]
+      w.alpha[r] = kernel.classWeights?[label] ?? 1
     }
-    let logP: FloatVector = targetLogit - maximum - logSum
-    let q: FloatVector = -VectorMath.expMinusOne(logP)
-    let factor = Power.power(q, gamma: kernel.gamma)
-    var weight: FloatVector = block.perRow(kernel.rowWeights) * alpha
-    weight = weight.replacing(with: 0, where: ignored)
-    let losses: FloatVector = weight * factor * -logP
-    guard let gradient = kernel.gradient else { return finish(block, kernel, losses: losses) }
-    var coefficient: FloatVector
-    if Power.isZero {
-      coefficient = -weight
-    } else {
-      let p = VectorMath.exp(logP)
-      let ratio = (logP / q).replacing(with: -1, where: q .== 0)
-      let inner: FloatVector = p * ratio * kernel.gamma - 1
-      coefficient = weight * factor * inner
+    let gamma = kernel.gamma
+    let scale = kernel.gradientScale
+    for r in 0..<lanes {
+      let logP = w.targetLogit[r] - w.maximum[r] - w.logSum[r]
+      let q = -ScalarMath.expMinusOne(logP)
+      let factor = Power.power(q, gamma: gamma)
+      // Loads happen before the selects: a load inside one side keeps the loop scalar.
+      let rowWeight = w.weight[r] * w.alpha[r]
+      let weight = w.labels[r] == ignore ? 0 : rowWeight
+      w.loss[r] = weight * factor * -logP
+      var coefficient: Float
+      if Power.isZero {
+        coefficient = -weight
+      } else {
+        let p = ScalarMath.exp(logP)
+        let ratio = q == 0 ? -1 : logP / q
+        coefficient = weight * factor * (p * ratio * gamma - 1)
+      }
+      coefficient *= scale
+      w.coefficient[r] = coefficient
+      w.perUnit[r] = coefficient / w.sum[r]
     }
-    coefficient *= kernel.gradientScale
+    guard let gradient = kernel.gradient else { return finish(first, count, kernel, w) }
     // ∂/∂z_j = coefficient · (δ_jt − p_j), with p_j = e_j / sum.
-    let perUnit: FloatVector = coefficient / sum
     for c in 0..<classes {
-      var g: FloatVector = -perUnit * scratch[c]
-      g = g.replacing(with: g + coefficient, where: labels .== Int32(c))
-      block.store(g, column: c, of: gradient, accumulate: kernel.accumulate)
+      let column = w.exponentials + c * lanes
+      let label = Int32(c)
+      for r in 0..<lanes {
+        let g = -w.perUnit[r] * column[r]
+        let coefficient = w.coefficient[r]
+        column[r] = w.labels[r] == label ? g + coefficient : g
+      }
     }
-    return finish(block, kernel, losses: losses)
+    RowTile.store(
+      w.exponentials, into: gradient, firstRow: first, count: count, classes: classes,
+      accumulate: kernel.accumulate)
+    return finish(first, count, kernel, w)
   }
 }
 
 /// Dense or label-smoothed targets: every class may carry target mass.
-enum SoftRows<Power: FocalPower>: RowBlockRule {
+enum SoftRows<Power: FocalPower>: RowTileRule {
   @inline(__always)
   static func process(
-    _ block: RowBlock, _ kernel: SoftmaxFocalKernel, _ scratch: UnsafeMutablePointer<FloatVector>,
-    _ flag: inout NonFiniteFlag
-  ) -> Float {
+    _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
+    _ flag: inout UInt32
+  ) -> Double {
     let classes = kernel.classes
-    let (maximum, sum, logSum) = block.softmax(kernel.logits, into: scratch, flag: &flag)
-    let coefficients = scratch + classes
+    let lanes = RowTile.lanes
+    RowTile.load(kernel.logits, firstRow: first, count: count, classes: classes, into: w.tile)
+    RowTile.softmax(
+      w.tile, classes: classes, exponentials: w.exponentials, maximum: w.maximum, sum: w.sum,
+      logSum: w.logSum, flag: &flag)
+    loadRows(first, count, kernel, w)
+    if let dense = kernel.denseTargets {
+      RowTile.load(dense, firstRow: first, count: count, classes: classes, into: w.second)
+    }
+    let ignore = kernel.ignoreIndex
+    let dense = kernel.denseTargets != nil
     let smoothing = kernel.labelSmoothing
     let offTarget = smoothing / Float(classes)
-    var rowWeight = block.perRow(kernel.rowWeights)
-    var labels = SIMD16<Int32>()
-    if let classIndices = kernel.classIndices {
-      labels = block.perRow(classIndices, padding: kernel.ignoreIndex)
-      rowWeight = rowWeight.replacing(with: 0, where: labels .== kernel.ignoreIndex)
+    let gamma = kernel.gamma
+    var bad: UInt32 = 0
+    for r in 0..<lanes {
+      w.loss[r] = 0
+      w.total[r] = 0
+      let weight = w.weight[r]
+      w.weight[r] = w.labels[r] == ignore ? 0 : weight
     }
-    var losses = FloatVector(repeating: 0)
-    var total = FloatVector(repeating: 0)
     for c in 0..<classes {
-      var y: FloatVector
-      if let dense = kernel.denseTargets {
-        y = block.column(c, of: dense)
-        flag.record(y)
-        y = y * (1 - smoothing) + offTarget
-      } else {
-        y = FloatVector(repeating: offTarget)
-        y = y.replacing(with: 1 - smoothing + offTarget, where: labels .== Int32(c))
+      let logits = w.tile + c * lanes
+      let exps = w.exponentials + c * lanes
+      let targets = w.second + c * lanes
+      let alpha = kernel.classWeights?[c] ?? 1
+      let label = Int32(c)
+      for r in 0..<lanes {
+        let given = targets[r]
+        let oneHot: Float = w.labels[r] == label ? 1 : 0
+        let raw = dense ? given : oneHot
+        bad |= ScalarMath.nonFiniteBit(raw)
+        let y = raw * (1 - smoothing) + offTarget
+        let weight = w.weight[r] * y * alpha
+        let logP = logits[r] - w.maximum[r] - w.logSum[r]
+        let q = -ScalarMath.expMinusOne(logP)
+        let factor = Power.power(q, gamma: gamma)
+        w.loss[r] += weight * factor * -logP
+        var g: Float
+        if Power.isZero {
+          g = -weight
+        } else {
+          let p = exps[r] / w.sum[r]
+          let ratio = q == 0 ? -1 : logP / q
+          g = weight * factor * (p * ratio * gamma - 1)
+        }
+        targets[r] = g
+        w.total[r] += g
       }
-      let alpha = kernel.classWeights.map { $0[c] } ?? 1
-      let weight: FloatVector = rowWeight * y * alpha
-      let logP: FloatVector = block.column(c, of: kernel.logits) - maximum - logSum
-      let q: FloatVector = -VectorMath.expMinusOne(logP)
-      let factor = Power.power(q, gamma: kernel.gamma)
-      losses += weight * factor * -logP
-      var g: FloatVector
-      if Power.isZero {
-        g = -weight
-      } else {
-        let p: FloatVector = scratch[c] / sum
-        let ratio = (logP / q).replacing(with: -1, where: q .== 0)
-        let inner: FloatVector = p * ratio * kernel.gamma - 1
-        g = weight * factor * inner
-      }
-      coefficients[c] = g
-      total += g
     }
-    guard let gradient = kernel.gradient else { return finish(block, kernel, losses: losses) }
+    flag |= bad
+    guard let gradient = kernel.gradient else { return finish(first, count, kernel, w) }
     let scale = kernel.gradientScale
-    let totalPerUnit: FloatVector = total / sum
+    for r in 0..<lanes { w.perUnit[r] = w.total[r] / w.sum[r] }
     for c in 0..<classes {
-      let g: FloatVector = (coefficients[c] - scratch[c] * totalPerUnit) * scale
-      block.store(g, column: c, of: gradient, accumulate: kernel.accumulate)
+      let exps = w.exponentials + c * lanes
+      let coefficients = w.second + c * lanes
+      for r in 0..<lanes { exps[r] = (coefficients[r] - exps[r] * w.perUnit[r]) * scale }
     }
-    return finish(block, kernel, losses: losses)
+    RowTile.store(
+      w.exponentials, into: gradient, firstRow: first, count: count, classes: classes,
+      accumulate: kernel.accumulate)
+    return finish(first, count, kernel, w)
   }
 }
