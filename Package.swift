@@ -34,11 +34,16 @@ let package = Package(
     .target(
       name: "LossKitContrastive", dependencies: ["LossKitCore"],
       path: "Plugins/ContrastiveLoss", swiftSettings: tuned),
+    .target(name: "LossKitNN", dependencies: ["LossKitCore"], swiftSettings: tuned),
+    .target(name: "LossKitData", dependencies: ["LossKitCore"]),
+    .target(
+      name: "LossKitTraining", dependencies: ["LossKitCore", "LossKitNN", "LossKitData"],
+      swiftSettings: tuned),
     .target(
       name: "LossKit",
       dependencies: [
         "LossKitCore", "LossKitFocal", "LossKitFocalF1", "LossKitClassWeighted",
-        "LossKitContrastive",
+        "LossKitContrastive", "LossKitNN", "LossKitData", "LossKitTraining",
       ]),
     .executableTarget(
       name: "losskit",
@@ -49,6 +54,11 @@ let package = Package(
       dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Benchmarks/losskit-bench", swiftSettings: tuned),
     .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
+    .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
+    .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),
+    .testTarget(
+      name: "LossKitTrainingTests",
+      dependencies: ["LossKitTraining", "LossKit", "LossKitTesting"]),
     .testTarget(name: "LossKitFocalTests", dependencies: ["LossKitFocal", "LossKitTesting"]),
     .testTarget(name: "LossKitFocalF1Tests", dependencies: ["LossKitFocalF1", "LossKitTesting"]),
     .testTarget(

@@ -22,7 +22,7 @@ import LossKitCore
 ///   .prepared(for: LossContext(labelNames: names, classCounts: counts))
 /// print(loss.summary(for: context)!)   // the frequency / weight table
 /// ```
-public struct WeightedCrossEntropyLoss: PerSampleLoss, Equatable {
+public struct WeightedCrossEntropyLoss: PerSampleLoss, ClassWeightReporting, Equatable {
   /// The registry name, `weighted-cross-entropy`.
   public static let name = "weighted-cross-entropy"
   /// The parameter version.
@@ -133,6 +133,11 @@ public struct WeightedCrossEntropyLoss: PerSampleLoss, Equatable {
     return ClassWeightSummary(
       labels: context.labelNames, counts: context.classCounts ?? [], weights: weights,
       source: source)
+  }
+
+  /// The frequency and weight table as text, or `nil` when unweighted.
+  public func classWeightSummary(for context: LossContext) -> String? {
+    summary(for: context)?.description
   }
 
   private var evaluation: SoftmaxCrossEntropy {

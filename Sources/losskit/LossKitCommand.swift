@@ -7,5 +7,5 @@ struct LossKitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "losskit",
     abstract: "Losses for imbalanced classification: compare, train, evaluate, check.",
-    subcommands: [Conformance.self])
+    subcommands: [Train.self, Conformance.self])
 }

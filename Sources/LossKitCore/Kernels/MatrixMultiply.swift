@@ -130,7 +130,7 @@ public enum Matrix {
     let columnGroups = max(1, min(panels, 8 / rowBlocks))
     let panelsPerGroup = (panels + columnGroups - 1) / columnGroups
     let tiles = rowBlocks * columnGroups
-    Parallel.forEachChunk(count: tiles, grain: 1) { tile, _ in
+    let runTile: @Sendable (Int) -> Void = { tile in
       let i0 = (tile / columnGroups) * rowBlock
       let mc = min(rowBlock, m - i0)
       let firstPanel = (tile % columnGroups) * panelsPerGroup
@@ -151,6 +151,11 @@ public enum Matrix {
           }
         }
       }
+    }
+    // Below ~4 M multiply-adds a thread hop costs more than it saves.
+    let grain = m * nc * kc < 1 << 22 ? tiles : 1
+    Parallel.forEachChunk(count: tiles, grain: grain) { _, range in
+      for tile in range { runTile(tile) }
     }
   }
 

@@ -1,0 +1,72 @@
+import LossKitCore
+
+/// Matrix helpers on row-major `Tensor`s, built on ``Matrix/multiply(_:transposeA:_:transposeB:into:m:n:k:alpha:beta:lda:ldb:ldc:)``.
+enum TensorOps {
+  /// `C = op(A)·op(B) + β·C` where `A`, `B` are viewed as matrices with the given row widths.
+  static func multiply(
+    _ a: Tensor, rows m: Int, _ b: Tensor, columns n: Int, inner k: Int,
+    transposeA: Bool = false, transposeB: Bool = false, into c: inout Tensor, beta: Float = 0
+  ) {
+    guard m > 0, n > 0 else { return }
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        c.withUnsafeMutableBufferPointer { c in
+          Matrix.multiply(
+            a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+            into: c.baseAddress!, m: m, n: n, k: k, beta: beta)
+        }
+      }
+    }
+  }
+
+  /// Adds `vector` to every row of `matrix`.
+  static func addRowVector(_ vector: Tensor, to matrix: inout Tensor) {
+    let width = vector.count
+    vector.withUnsafeBufferPointer { v in
+      matrix.withUnsafeMutableBufferPointer { m in
+        let rows = width == 0 ? 0 : m.count / width
+        for row in 0..<rows {
+          let line = m.baseAddress! + row * width
+          for j in 0..<width { line[j] += v[j] }
+        }
+      }
+    }
+  }
+
+  /// Adds the column sums of `matrix` into `vector` (a bias gradient).
+  static func addColumnSums(of matrix: Tensor, into vector: inout Tensor) {
+    let width = vector.count
+    matrix.withUnsafeBufferPointer { m in
+      vector.withUnsafeMutableBufferPointer { v in
+        let rows = width == 0 ? 0 : m.count / width
+        for row in 0..<rows {
+          let line = m.baseAddress! + row * width
+          for j in 0..<width { v[j] += line[j] }
+        }
+      }
+    }
+  }
+
+  /// Copies columns of `source` (width `sourceWidth`) into columns starting at
+  /// `offset` of `target` (width `targetWidth`), row by row.
+  static func copyColumns(
+    from source: UnsafePointer<Float>, sourceWidth: Int, into target: UnsafeMutablePointer<Float>,
+    targetWidth: Int, offset: Int, rows: Int
+  ) {
+    for row in 0..<rows {
+      (target + row * targetWidth + offset).update(from: source + row * sourceWidth, count: sourceWidth)
+    }
+  }
+}
+
+/// Weight initialisation, deterministic given the generator.
+enum Initializer {
+  /// Glorot (Xavier) uniform: `U(−√(6/(fanIn+fanOut)), +…)`, Keras' default for dense and
+  /// LSTM kernels.
+  static func glorotUniform(
+    _ shape: [Int], fanIn: Int, fanOut: Int, random: inout SeededGenerator
+  ) -> Tensor {
+    let limit = Float((6.0 / Double(fanIn + fanOut)).squareRoot())
+    return Tensor(shape: shape) { _ in (random.nextUnitFloat() * 2 - 1) * limit }
+  }
+}

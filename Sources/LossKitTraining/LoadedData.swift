@@ -1,0 +1,60 @@
+import Foundation
+import LossKitData
+
+/// Labelled data read from files: annotated text (`.ann`) or numeric tables (`.csv`).
+public enum LoadedData: Sendable {
+  /// Annotated documents.
+  case annotated([AnnotatedDocument])
+  /// CSV tables, each with its path.
+  case tables([(path: String, table: LabeledTable)])
+
+  /// Reads every file the patterns name (files, directories or globs).
+  ///
+  /// - Throws: ``DataError`` naming the file (and line) for anything unreadable, an error
+  ///   when `.ann` and `.csv` files are mixed, and ``DataError/empty(paths:)`` when nothing
+  ///   is labelled.
+  public static func load(
+    _ patterns: [String], collapsing: LabelCollapsing = .skol, labelColumn: String? = nil
+  ) throws -> LoadedData {
+    let files = try FileMatching.expand(patterns)
+    let kinds = Set(files.map { $0.pathExtension == "csv" ? "csv" : "ann" })
+    guard kinds.count <= 1 else {
+      throw DataError.unreadable(
+        path: patterns.joined(separator: " "),
+        reason: "mixes .ann and .csv files; train on one kind of data at a time")
+    }
+    if kinds == ["csv"] {
+      let tables = try files.map { ($0.path, try CSVReader.read($0, labelColumn: labelColumn)) }
+      guard tables.contains(where: { !$0.1.rows.isEmpty }) else {
+        throw DataError.empty(paths: files.map(\.path))
+      }
+      return .tables(tables.map { (path: $0.0, table: $0.1) })
+    }
+    let documents = try files.map { try AnnReader.read($0, collapsing: collapsing) }
+    guard documents.contains(where: { !$0.lines.isEmpty }) else {
+      throw DataError.empty(paths: files.map(\.path))
+    }
+    return .annotated(documents)
+  }
+
+  /// The number of labelled rows.
+  public var rowCount: Int {
+    switch self {
+    case .annotated(let documents): return documents.reduce(0) { $0 + $1.lines.count }
+    case .tables(let tables): return tables.reduce(0) { $0 + $1.table.rows.count }
+    }
+  }
+}
+
+extension LineClassifier {
+  /// The corpus for loaded data, with this classifier's labels and features.
+  ///
+  /// - Throws: ``DataError/empty(paths:)``.
+  public func corpus(_ data: LoadedData) throws -> LabeledCorpus {
+    switch data {
+    case .annotated(let documents): return try corpus(documents)
+    case .tables(let tables):
+      return try LabeledCorpus(tables: tables, labelNames: labelNames.isEmpty ? nil : labelNames)
+    }
+  }
+}
