@@ -39,11 +39,17 @@ let package = Package(
     .target(
       name: "LossKitTraining", dependencies: ["LossKitCore", "LossKitNN", "LossKitData"],
       swiftSettings: tuned),
+    .target(name: "CLossKitPlugin"),
+    .target(name: "LossKitCustom", dependencies: ["LossKitCore", "CLossKitPlugin"]),
+    .target(
+      name: "LossKitArchive",
+      dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining"]),
     .target(
       name: "LossKit",
       dependencies: [
         "LossKitCore", "LossKitFocal", "LossKitFocalF1", "LossKitClassWeighted",
-        "LossKitContrastive", "LossKitNN", "LossKitData", "LossKitTraining",
+        "LossKitContrastive", "LossKitNN", "LossKitData", "LossKitTraining", "LossKitArchive",
+        "LossKitCustom",
       ]),
     .executableTarget(
       name: "losskit",
@@ -56,6 +62,8 @@ let package = Package(
     .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
     .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),
+    .testTarget(name: "LossKitArchiveTests", dependencies: ["LossKitArchive", "LossKit"]),
+    .testTarget(name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitTrainingTests",
       dependencies: ["LossKitTraining", "LossKit", "LossKitTesting"]),

@@ -6,3 +6,5 @@
 @_exported import LossKitNN
 @_exported import LossKitData
 @_exported import LossKitTraining
+@_exported import LossKitArchive
+@_exported import LossKitCustom

@@ -33,6 +33,12 @@ public protocol Loss: Sendable, Codable {
   /// The loss with its default parameters.
   init()
 
+  /// The name this value is saved under (defaults to ``name``; losses defined at run time,
+  /// such as native plugins, answer per value).
+  var registryName: String { get }
+  /// The version this value is saved with (defaults to ``version``).
+  var registryVersion: Int { get }
+
   /// The model outputs the loss reads, such as `["logits"]`.
   var outputNames: Set<String> { get }
   /// The target sets the loss reads, such as `["labels"]`.
@@ -66,6 +72,11 @@ extension Loss {
   /// The oldest readable version: by default only the current ``version``.
   public static var minimumVersion: Int { version }
 
+  /// The type's ``Loss/name``.
+  public var registryName: String { Self.name }
+  /// The type's ``Loss/version``.
+  public var registryVersion: Int { Self.version }
+
   /// Returns `self`: most losses need nothing from the data set.
   public func prepared(for context: LossContext) throws -> Self { self }
 
@@ -73,7 +84,7 @@ extension Loss {
   /// output it reads when that is not the usual one.
   public var label: String {
     let nonDefault = outputNames.subtracting(["logits", "embeddings"]).sorted()
-    return nonDefault.isEmpty ? Self.name : "\(Self.name)(\(nonDefault.joined(separator: ",")))"
+    return nonDefault.isEmpty ? registryName : "\(registryName)(\(nonDefault.joined(separator: ",")))"
   }
 
   /// Evaluates the loss and returns its value, its gradients and, for composites, each

@@ -44,12 +44,7 @@ public struct LossRegistry: Sendable {
   ///   ``LossKitError/invalidSpec(_:)`` for a name a loss expression could not spell.
   public mutating func register<L: Loss>(_ type: L.Type) throws {
     let name = L.name
-    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
-    else {
-      throw LossKitError.invalidSpec(
-        "loss name '\(name)' must be non-empty letters, digits, '-', '_' or '.'")
-    }
-    guard entries[name] == nil else { throw LossKitError.duplicateLossName(name) }
+    try checkName(name)
     guard L.minimumVersion <= L.version else {
       throw LossKitError.invalidSpec(
         "\(name): minimumVersion \(L.minimumVersion) is above version \(L.version)")
@@ -60,6 +55,30 @@ public struct LossRegistry: Sendable {
       decode: { parameters, registry in
         try parameters.decode(L.self, userInfo: [.lossRegistry: registry])
       })
+  }
+
+  /// Registers a loss defined at run time (a native plugin's) by name, with a function that
+  /// builds it from saved parameters.
+  ///
+  /// - Throws: ``LossKitError/duplicateLossName(_:)`` or ``LossKitError/invalidSpec(_:)`` for a
+  ///   name a loss expression could not spell.
+  public mutating func register(
+    name: String, version: Int, summary: String, defaults: JSONValue,
+    decode: @escaping @Sendable (JSONValue) throws -> any Loss
+  ) throws {
+    try checkName(name)
+    entries[name] = Entry(
+      name: name, version: version, minimumVersion: version, summary: summary,
+      defaults: defaults, decode: { parameters, _ in try decode(parameters) })
+  }
+
+  private func checkName(_ name: String) throws {
+    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
+    else {
+      throw LossKitError.invalidSpec(
+        "loss name '\(name)' must be non-empty letters, digits, '-', '_' or '.'")
+    }
+    guard entries[name] == nil else { throw LossKitError.duplicateLossName(name) }
   }
 
   /// Every registered name, sorted.

@@ -24,7 +24,7 @@ public struct LossSpec: Sendable, Codable, Equatable {
   /// The spec of a loss value: its type's name and version and its encoded parameters.
   public init(_ loss: some Loss) throws {
     self.init(
-      name: type(of: loss).name, version: type(of: loss).version,
+      name: loss.registryName, version: loss.registryVersion,
       parameters: try JSONValue(encoding: loss))
   }
 }

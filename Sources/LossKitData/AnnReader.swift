@@ -22,6 +22,22 @@ public enum AnnReader {
     return try parse(text, path: url.path, collapsing: collapsing)
   }
 
+  /// Reads a plain text file as unlabelled lines (label empty), skipping blank lines.
+  ///
+  /// - Throws: ``DataError/unreadable(path:reason:)``.
+  public static func readUnlabelled(_ url: URL) throws -> AnnotatedDocument {
+    let text: String
+    do {
+      text = try String(contentsOf: url, encoding: .utf8)
+    } catch {
+      throw DataError.unreadable(path: url.path, reason: error.localizedDescription)
+    }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+      .filter { $0.element.contains { !$0.isWhitespace } }
+      .map { AnnotatedLine(text: String($0.element), label: "", rawLabel: "", lineNumber: $0.offset + 1) }
+    return AnnotatedDocument(path: url.path, lines: lines)
+  }
+
   /// Parses annotated text.
   ///
   /// - Throws: ``DataError/unclosedBlock(path:line:)``.

@@ -33,6 +33,10 @@ public final class LineClassifier {
   public private(set) var history = TrainingHistory()
   /// Temperature scaling fitted on the validation data, once fitted.
   public private(set) var calibration: TemperatureScaling?
+  /// The trainer's shuffling state after the last epoch (for resuming).
+  public private(set) var trainerRandom: SeededGenerator?
+  /// Epochs trained so far.
+  public private(set) var epochsTrained = 0
 
   /// What ``fit(training:validation:test:observer:)`` returns.
   public struct FitResult: Sendable {
@@ -60,7 +64,8 @@ public final class LineClassifier {
   public init(
     _ configuration: LineClassifierConfiguration, registry: LossRegistry, loss: any Loss,
     model: any Model, optimizer: (any Optimizer)?, labelNames: [String],
-    history: TrainingHistory, calibration: TemperatureScaling?
+    history: TrainingHistory, calibration: TemperatureScaling?,
+    trainerRandom: SeededGenerator?, epochsTrained: Int
   ) {
     self.configuration = configuration
     self.registry = registry
@@ -70,6 +75,8 @@ public final class LineClassifier {
     self.labelNames = labelNames
     self.history = history
     self.calibration = calibration
+    self.trainerRandom = trainerRandom
+    self.epochsTrained = epochsTrained
   }
 
   /// How rows form model inputs for this configuration.
@@ -141,22 +148,63 @@ public final class LineClassifier {
     observer: (any TrainingObserver)? = ProgressPrinter()
   ) throws -> FitResult {
     labelNames = training.labelNames
-    let model = try makeModel(for: training)
-    let optimizer = try Adam(Adam.Configuration(learningRate: configuration.learningRate))
+    model = try makeModel(for: training)
+    optimizer = try Adam(Adam.Configuration(learningRate: configuration.learningRate))
+    history = TrainingHistory()
+    epochsTrained = 0
+    trainerRandom = nil
+    return try train(
+      training, validation: validation, test: test, epochs: configuration.epochs,
+      observer: observer)
+  }
+
+  /// Continues training the loaded or fitted model for more epochs, with its optimizer state
+  /// and random states, exactly as if training had not stopped.
+  ///
+  /// - Throws: ``LossKitError/invalidSpec(_:)`` when there is no model or optimizer yet (a
+  ///   model saved without its optimizer cannot resume), and training errors.
+  public func resume(
+    training: LoadedData, validation: LoadedData? = nil, test: LoadedData? = nil, epochs: Int,
+    observer: (any TrainingObserver)? = ProgressPrinter()
+  ) throws -> FitResult {
+    guard model != nil, optimizer != nil else {
+      throw LossKitError.invalidSpec(
+        "nothing to resume: the classifier has no model and optimizer state; call fit() first")
+    }
+    var trainingCorpus = try corpus(training)
+    var validationCorpus = try validation.map { try corpus($0) }
+    if validationCorpus == nil, configuration.validationFraction > 0 {
+      (trainingCorpus, validationCorpus) = holdOut(trainingCorpus)
+    }
+    return try train(
+      trainingCorpus, validation: validationCorpus, test: try test.map { try corpus($0) },
+      epochs: epochs, observer: observer)
+  }
+
+  private func train(
+    _ training: LabeledCorpus, validation: LabeledCorpus?, test: LabeledCorpus?, epochs: Int,
+    observer: (any TrainingObserver)?
+  ) throws -> FitResult {
+    guard let model, let optimizer else {
+      throw LossKitError.invalidSpec("the classifier has no model to train")
+    }
     var trainerConfiguration = Trainer.Configuration(
-      epochs: configuration.epochs, batchSize: configuration.effectiveBatchSize,
+      epochs: epochs, batchSize: configuration.effectiveBatchSize,
       seed: configuration.seed, monitor: configuration.monitor, patience: configuration.patience)
     trainerConfiguration.restoreBestWeights = validation != nil
     let trainer = try Trainer(
       model: model, loss: loss, optimizer: optimizer, configuration: trainerConfiguration,
       batching: batching, predictionStride: configuration.effectivePredictionStride,
-      observer: observer)
-    for summary in Self.weightSummaries(trainer.loss, context: training.lossContext) {
+      observer: observer, random: trainerRandom)
+    for summary in Self.weightSummaries(try loss.prepared(for: training.lossContext), context: training.lossContext) {
       observer?.note(summary)
     }
-    history = try trainer.fit(training, validation: validation)
-    self.model = model
-    self.optimizer = optimizer
+    let run = try trainer.fit(training, validation: validation, firstEpoch: epochsTrained + 1)
+    history.epochs += run.epochs
+    history.bestEpoch = run.bestEpoch
+    history.stoppedEarly = run.stoppedEarly
+    epochsTrained += run.epochs.count
+    trainerRandom = trainer.random
     self.loss = trainer.loss
     var result = FitResult(history: history, testStatistics: [:])
     if let validation {

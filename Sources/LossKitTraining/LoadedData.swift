@@ -8,15 +8,18 @@ public enum LoadedData: Sendable {
   /// CSV tables, each with its path.
   case tables([(path: String, table: LabeledTable)])
 
-  /// Reads every file the patterns name (files, directories or globs).
+  /// Reads every file the patterns name (files, directories or globs). With
+  /// `unlabelledText`, `.txt` files are read too, every non-blank line as an unlabelled row.
   ///
   /// - Throws: ``DataError`` naming the file (and line) for anything unreadable, an error
   ///   when `.ann` and `.csv` files are mixed, and ``DataError/empty(paths:)`` when nothing
   ///   is labelled.
   public static func load(
-    _ patterns: [String], collapsing: LabelCollapsing = .skol, labelColumn: String? = nil
+    _ patterns: [String], collapsing: LabelCollapsing = .skol, labelColumn: String? = nil,
+    unlabelledText: Bool = false
   ) throws -> LoadedData {
-    let files = try FileMatching.expand(patterns)
+    let files = try FileMatching.expand(
+      patterns, extensions: unlabelledText ? ["ann", "csv", "txt"] : ["ann", "csv"])
     let kinds = Set(files.map { $0.pathExtension == "csv" ? "csv" : "ann" })
     guard kinds.count <= 1 else {
       throw DataError.unreadable(
@@ -30,7 +33,10 @@ public enum LoadedData: Sendable {
       }
       return .tables(tables.map { (path: $0.0, table: $0.1) })
     }
-    let documents = try files.map { try AnnReader.read($0, collapsing: collapsing) }
+    let documents = try files.map { file in
+      file.pathExtension == "txt" && unlabelledText
+        ? try AnnReader.readUnlabelled(file) : try AnnReader.read(file, collapsing: collapsing)
+    }
     guard documents.contains(where: { !$0.lines.isEmpty }) else {
       throw DataError.empty(paths: files.map(\.path))
     }

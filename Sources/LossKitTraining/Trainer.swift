@@ -65,7 +65,8 @@ public final class Trainer {
   ///   below 1.
   public init(
     model: any Model, loss: any Loss, optimizer: any Optimizer, configuration: Configuration,
-    batching: Batching, predictionStride: Int = 1, observer: (any TrainingObserver)? = ProgressPrinter()
+    batching: Batching, predictionStride: Int = 1,
+    observer: (any TrainingObserver)? = ProgressPrinter(), random: SeededGenerator? = nil
   ) throws {
     guard configuration.epochs >= 1, configuration.batchSize >= 1 else {
       throw LossKitError.invalidParameter(
@@ -78,26 +79,29 @@ public final class Trainer {
     self.batching = batching
     self.predictionStride = predictionStride
     self.observer = observer
-    self.random = SeededGenerator(seed: configuration.seed)
+    self.random = random ?? SeededGenerator(seed: configuration.seed)
   }
 
-  /// Trains on `training`, validating on `validation` after each epoch when given.
+  /// Trains on `training` for ``Configuration/epochs`` epochs, validating on `validation`
+  /// after each epoch when given.
   ///
+  /// - Parameter firstEpoch: The number of the first epoch (greater than 1 when resuming).
   /// - Throws: ``LossKitError`` from the loss (label problems, a non-finite loss) or the model.
   @discardableResult
-  public func fit(_ training: LabeledCorpus, validation: LabeledCorpus? = nil) throws
-    -> TrainingHistory
-  {
+  public func fit(
+    _ training: LabeledCorpus, validation: LabeledCorpus? = nil, firstEpoch: Int = 1
+  ) throws -> TrainingHistory {
     loss = try loss.prepared(for: training.lossContext)
     var history = TrainingHistory()
     var best: (value: Double, epoch: Int, weights: [Tensor])?
     var gradients = GradientBuffers()
     let minimize = configuration.monitor.hasSuffix("loss")
-    for epoch in 1...configuration.epochs {
+    let lastEpoch = firstEpoch + configuration.epochs - 1
+    for epoch in firstEpoch...lastEpoch {
       let started = DispatchTime.now().uptimeNanoseconds
       let units = batching.trainingUnits(training, random: &random)
       let batches = (units.count + configuration.batchSize - 1) / configuration.batchSize
-      observer?.epochStarted(epoch, of: configuration.epochs, batches: batches)
+      observer?.epochStarted(epoch, of: lastEpoch, batches: batches)
       var totalLoss = 0.0
       var partTotals: [String: Double] = [:]
       var correct = 0

@@ -7,5 +7,8 @@ struct LossKitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "losskit",
     abstract: "Losses for imbalanced classification: compare, train, evaluate, check.",
-    subcommands: [Train.self, Conformance.self])
+    subcommands: [
+      Train.self, Evaluate.self, Predict.self, Models.self, Inspect.self, Losses.self,
+      Conformance.self,
+    ])
 }

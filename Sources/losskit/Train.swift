@@ -18,6 +18,11 @@ struct Train: ParsableCommand {
   @OptionGroup var lossOptions: LossOptions
   @OptionGroup var trainingOptions: TrainingOptions
 
+  @Option(name: .long, help: "Save the trained model: a name in the store, or a folder path (containing '/').")
+  var save: String?
+
+  @OptionGroup var storeOptions: StoreOptions
+
   @Flag(name: .long, help: "Print only the final report.")
   var quiet = false
 
@@ -33,7 +38,9 @@ struct Train: ParsableCommand {
   func run() throws {
     let configuration = try ConfigurationBuilder.make(
       model: modelOptions, loss: lossOptions, training: trainingOptions)
-    let classifier = try LineClassifier(configuration, registry: .standard)
+    let registry = try storeOptions.registry()
+    let destination = try save.map { try storeOptions.modelStore.location(of: $0) }
+    let classifier = try LineClassifier(configuration, registry: registry)
     let collapsing = configuration.collapsing
     let training = try LoadedData.load(dataOptions.data, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
     let validation = dataOptions.validation.isEmpty ? nil : try LoadedData.load(dataOptions.validation, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
@@ -43,6 +50,13 @@ struct Train: ParsableCommand {
       print("Training \(configuration.modelKind.rawValue) on \(training.rowCount) rows with loss \(Describe.loss(classifier.loss))")
     }
     let result = try classifier.fit(training: training, validation: validation, test: test, observer: observer)
+    if let destination {
+      var metrics: [String: [String: Double]] = [:]
+      if let report = result.testReport { metrics["test"] = report.dictionary }
+      if let report = result.validationReport { metrics["validation"] = report.dictionary }
+      try SavedModel.save(classifier, to: destination, metrics: metrics)
+      if !(quiet || json) { print("Saved the model to \(destination.path)") }
+    }
     if let report = result.testReport {
       if json {
         print(try ReportJSON.text(report))

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import LossKit
+
+/// `losskit evaluate`: the classification report of a saved model on labelled data.
+struct Evaluate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Report how a saved model classifies labelled .ann or CSV data.")
+
+  @Option(name: .long, help: "The model: a name in the store, or a folder path (containing '/').")
+  var model: String
+
+  @Option(name: .long, help: "Labelled data: files, directories or globs (repeatable).")
+  var data: [String]
+
+  @Option(name: .long, help: "The label column of CSV files.")
+  var labelColumn: String?
+
+  @OptionGroup var storeOptions: StoreOptions
+
+  @Flag(name: .long, help: "Print one JSON object: classes (precision, recall, f1, support), macro_f1, confusion.")
+  var json = false
+
+  func run() throws {
+    let classifier = try SavedModel.load(from: storeOptions.modelStore.location(of: model), registry: nil)
+    let loaded = try LoadedData.load(data, collapsing: classifier.configuration.collapsing, labelColumn: labelColumn)
+    let report = try classifier.evaluate(try classifier.corpus(loaded))
+    print(json ? try ReportJSON.text(report) : report.text)
+  }
+}

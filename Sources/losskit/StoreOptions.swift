@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+import LossKit
+
+/// Where named models live, and native loss plugins to load first.
+struct StoreOptions: ParsableArguments {
+  @Option(name: .long, help: "Model store directory (default: $LOSSKIT_MODELS, else ~/.losskit/models).")
+  var store: String?
+
+  @Option(name: .long, help: "A native loss plugin (shared library) to load before resolving losses (repeatable).")
+  var plugin: [String] = []
+
+  var modelStore: ModelStore {
+    ModelStore(directory: store.map { URL(fileURLWithPath: $0) })
+  }
+
+  /// The standard registry plus every plugin's losses.
+  func registry() throws -> LossRegistry {
+    var registry = LossRegistry.standard
+    for path in plugin { _ = try NativeLossPlugin.load(path: path, into: &registry) }
+    return registry
+  }
+}
