@@ -1,0 +1,57 @@
+import Foundation
+import LossKit
+
+/// Shared helpers for archive tests.
+enum Fixture {
+  static func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("losskit-archive-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  static func options(_ kind: LineClassifierConfiguration.ModelKind = .logistic, loss: String? = nil, epochs: Int = 2) -> LineClassifierConfiguration {
+    var options = LineClassifierConfiguration()
+    options.modelKind = kind
+    options.epochs = epochs
+    options.loss = loss
+    options.learningRate = 0.02
+    options.hiddenSize = 6
+    options.embeddingSize = 6
+    options.numLayers = 1
+    options.windowSize = 8
+    options.featurizer = LineFeaturizer(buckets: 1 << 10)
+    return options
+  }
+
+  static let training = SyntheticPages(pages: 4, linesPerPage: 80, seed: 1).documents()
+  static let test = SyntheticPages(pages: 2, linesPerPage: 80, seed: 2).documents()
+
+  static func trained(
+    _ options: LineClassifierConfiguration, registry: LossRegistry = .standard
+  ) throws -> LineClassifier {
+    let classifier = try LineClassifier(options, registry: registry)
+    _ = try classifier.fit(training: training, observer: nil)
+    return classifier
+  }
+
+  /// The `losskit` executable beside the test bundle.
+  static var executable: URL {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("losskit")
+  }
+
+  /// Runs a command and returns its standard output and status.
+  static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> (String, Int32) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+  }
+}
