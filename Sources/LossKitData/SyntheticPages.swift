@@ -6,7 +6,7 @@ import LossKitCore
 /// `Nomenclature` line (a Latin binomial with author and year) followed by several
 /// `Description` lines (measurements, colours, shapes). Classes come out near
 /// 1 : 10 : 100, as in the SKOL pages. The task is not trivial: some prose carries numbers,
-/// some descriptions carry none, names vary in form, and labels are flipped at a small rate,
+/// some descriptions carry none, names vary in form, and a few labels are flipped at random,
 /// so context (a description follows a name) matters and a sequence model has something to
 /// learn.
 public struct SyntheticPages: Sendable, Equatable {
@@ -16,11 +16,11 @@ public struct SyntheticPages: Sendable, Equatable {
   public var linesPerPage: Int
   /// The seed.
   public var seed: UInt64
-  /// The share of labels flipped at random (default 0.01).
+  /// The share of labels flipped at random (default 0.002).
   public var labelNoise: Double
 
   /// Creates a generator.
-  public init(pages: Int = 60, linesPerPage: Int = 400, seed: UInt64 = 0, labelNoise: Double = 0.01) {
+  public init(pages: Int = 60, linesPerPage: Int = 400, seed: UInt64 = 0, labelNoise: Double = 0.002) {
     self.pages = pages
     self.linesPerPage = linesPerPage
     self.seed = seed

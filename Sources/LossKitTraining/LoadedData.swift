@@ -43,6 +43,18 @@ public enum LoadedData: Sendable {
     return .annotated(documents)
   }
 
+  /// Rows per label.
+  public var labelCounts: [String: Int] {
+    var counts: [String: Int] = [:]
+    switch self {
+    case .annotated(let documents):
+      for document in documents { for line in document.lines { counts[line.label, default: 0] += 1 } }
+    case .tables(let tables):
+      for table in tables { for label in table.table.labels { counts[label, default: 0] += 1 } }
+    }
+    return counts
+  }
+
   /// The number of labelled rows.
   public var rowCount: Int {
     switch self {

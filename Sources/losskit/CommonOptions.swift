@@ -17,31 +17,31 @@ struct DataOptions: ParsableArguments {
   var labelColumn: String?
 }
 
-/// The model's shape.
+/// The model's shape; unset options take the command's defaults.
 struct ModelOptions: ParsableArguments {
-  @Option(name: .long, help: "Model: logistic, mlp or bilstm.")
-  var model: LineClassifierConfiguration.ModelKind = .bilstm
+  @Option(name: .long, help: "Model: logistic, mlp or bilstm. (default: bilstm)")
+  var model: LineClassifierConfiguration.ModelKind?
 
-  @Option(name: .long, help: "Lines per BiLSTM window.")
-  var windowSize = 15
+  @Option(name: .long, help: "Lines per BiLSTM window. (default: 15)")
+  var windowSize: Int?
 
-  @Option(name: .long, help: "Lines between prediction windows (default: half a window).")
+  @Option(name: .long, help: "Lines between prediction windows. (default: half a window)")
   var predictionStride: Int?
 
-  @Option(name: .long, help: "LSTM state width per direction, or the MLP's hidden width.")
-  var hiddenSize = 128
+  @Option(name: .long, help: "LSTM state width per direction, or the MLP's hidden width. (default: 128; compare on built-in data: 48)")
+  var hiddenSize: Int?
 
-  @Option(name: .long, help: "Width of a line's encoding for the BiLSTM.")
-  var embeddingSize = 64
+  @Option(name: .long, help: "Width of a line's encoding for the BiLSTM. (default: 64; compare on built-in data: 32)")
+  var embeddingSize: Int?
 
-  @Option(name: .long, help: "Stacked BiLSTM layers.")
-  var numLayers = 2
+  @Option(name: .long, help: "Stacked BiLSTM layers. (default: 2; compare on built-in data: 1)")
+  var numLayers: Int?
 
-  @Option(name: .long, help: "Dropout rate.")
-  var dropout: Float = 0.3
+  @Option(name: .long, help: "Dropout rate. (default: 0.3)")
+  var dropout: Float?
 
-  @Option(name: .long, help: "Hash buckets for the sparse text features (a power of two is usual).")
-  var buckets = 1 << 18
+  @Option(name: .long, help: "Hash buckets for the sparse text features. (default: 262144; compare on built-in data: 65536)")
+  var buckets: Int?
 }
 
 /// The loss.
@@ -68,49 +68,57 @@ struct LossOptions: ParsableArguments {
   var classWeight: [String] = []
 }
 
-/// How to train.
+/// How to train; unset options take the command's defaults.
 struct TrainingOptions: ParsableArguments {
-  @Option(name: .long, help: "Training epochs.")
-  var epochs = 6
+  @Option(name: .long, help: "Training epochs. (default: 6; compare on built-in data: 4)")
+  var epochs: Int?
 
-  @Option(name: .long, help: "Windows (bilstm) or lines (other models) per batch (default 32 or 256).")
+  @Option(name: .long, help: "Windows (bilstm) or lines (other models) per batch. (default: 32 windows or 256 lines)")
   var batchSize: Int?
 
-  @Option(name: .long, help: "Adam's learning rate.")
-  var learningRate = 0.001
+  @Option(name: .long, help: "Adam's learning rate. (default: 0.001)")
+  var learningRate: Double?
 
-  @Option(name: .long, help: "Seed for initialisation, dropout, shuffling and the validation split.")
-  var seed: UInt64 = 0
+  @Option(name: .long, help: "Seed for initialisation, dropout, shuffling and the validation split. (default: 0)")
+  var seed: UInt64?
 
-  @Option(name: .long, help: "Epochs without improvement before early stopping (0 disables).")
-  var patience = 3
+  @Option(name: .long, help: "Epochs without improvement before early stopping; 0 disables. (default: 3)")
+  var patience: Int?
 
-  @Option(name: .long, help: "Validation metric for early stopping and best weights (e.g. val_macro_f1, val_Nomenclature_f1, val_loss).")
-  var monitor = "val_macro_f1"
+  @Option(name: .long, help: "Validation metric for early stopping and best weights, e.g. val_macro_f1, val_Nomenclature_f1, val_loss. (default: val_macro_f1)")
+  var monitor: String?
 }
 
 extension LineClassifierConfiguration.ModelKind: ExpressibleByArgument {}
 
-/// Builds a classifier configuration from the command-line groups.
+/// Builds a classifier configuration from the command-line groups over `defaults`.
 enum ConfigurationBuilder {
   static func make(
-    model: ModelOptions, loss: LossOptions, training: TrainingOptions
+    model: ModelOptions, loss: LossOptions, training: TrainingOptions,
+    defaults: LineClassifierConfiguration = LineClassifierConfiguration()
   ) throws -> LineClassifierConfiguration {
-    var configuration = LineClassifierConfiguration()
-    configuration.modelKind = model.model
-    configuration.windowSize = model.windowSize
-    configuration.predictionStride = model.predictionStride
-    configuration.hiddenSize = model.hiddenSize
-    configuration.embeddingSize = model.embeddingSize
-    configuration.numLayers = model.numLayers
-    configuration.dropout = model.dropout
-    configuration.featurizer.buckets = model.buckets
-    configuration.epochs = training.epochs
-    configuration.batchSize = training.batchSize
-    configuration.learningRate = training.learningRate
-    configuration.seed = training.seed
-    configuration.patience = training.patience > 0 ? training.patience : nil
-    configuration.monitor = training.monitor
+    var configuration = defaults
+    configuration.modelKind = model.model ?? defaults.modelKind
+    configuration.windowSize = model.windowSize ?? defaults.windowSize
+    configuration.predictionStride = model.predictionStride ?? defaults.predictionStride
+    configuration.hiddenSize = model.hiddenSize ?? defaults.hiddenSize
+    configuration.embeddingSize = model.embeddingSize ?? defaults.embeddingSize
+    configuration.numLayers = model.numLayers ?? defaults.numLayers
+    configuration.dropout = model.dropout ?? defaults.dropout
+    configuration.featurizer.buckets = model.buckets ?? defaults.featurizer.buckets
+    configuration.epochs = training.epochs ?? defaults.epochs
+    configuration.batchSize = training.batchSize ?? defaults.batchSize
+    configuration.learningRate = training.learningRate ?? defaults.learningRate
+    configuration.seed = training.seed ?? defaults.seed
+    if let patience = training.patience { configuration.patience = patience > 0 ? patience : nil }
+    configuration.monitor = training.monitor ?? defaults.monitor
+    for (name, value) in [
+      ("--window-size", configuration.windowSize), ("--hidden-size", configuration.hiddenSize),
+      ("--embedding-size", configuration.embeddingSize), ("--num-layers", configuration.numLayers),
+      ("--epochs", configuration.epochs), ("--buckets", configuration.featurizer.buckets),
+    ] where value < 1 {
+      throw ValidationError("\(name) must be at least 1, got \(value)")
+    }
     configuration.loss = loss.loss
     configuration.gamma = loss.gamma
     configuration.labelSmoothing = loss.labelSmoothing

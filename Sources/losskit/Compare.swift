@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import LossKit
+
+/// `losskit compare`: the seed's comparison table, on built-in data by default.
+struct Compare: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Train one model with several losses on the same split; print a comparison table and write an HTML report.",
+    discussion: """
+      Without --data, runs on journal-like pages LossKit generates itself (rare : medium : \
+      common about 1 : 10 : 100) with a small BiLSTM, in about two minutes. With --data, \
+      runs on your files; --test names the held-out data (without it, the test set is the \
+      validation split). Losses: the presets standard, weighted (inverse weights), focal \
+      (γ=2), focal-f1 (the rare labels), composite (0.5*focal+0.5*focal-f1), or any loss \
+      expression.
+      """)
+
+  @OptionGroup var dataOptions: DataOptions
+
+  @Option(name: .long, help: "Losses to compare, separated by commas. (default: standard,weighted,focal,focal-f1)")
+  var losses: String = LossComparison.defaultPresets.joined(separator: ",")
+
+  @Option(name: .long, help: "The HTML report's path. (default: losskit-report.html)")
+  var report: String = "losskit-report.html"
+
+  @OptionGroup var modelOptions: ModelOptions
+  @OptionGroup var lossOptions: LossOptions
+  @OptionGroup var trainingOptions: TrainingOptions
+  @OptionGroup var storeOptions: StoreOptions
+
+  @Flag(name: .long, help: "Print only the comparison table.")
+  var quiet = false
+
+  @Flag(name: .long, help: "Print the results as JSON instead of the table.")
+  var json = false
+
+  func run() throws {
+    let builtIn = dataOptions.data.isEmpty
+    var defaults = LineClassifierConfiguration()
+    if builtIn {
+      defaults.hiddenSize = 48
+      defaults.embeddingSize = 32
+      defaults.numLayers = 1
+      defaults.epochs = 4
+      defaults.featurizer.buckets = 1 << 16
+    }
+    let base = try ConfigurationBuilder.make(
+      model: modelOptions, loss: lossOptions, training: trainingOptions, defaults: defaults)
+    let (training, validation, test, description) = try data(base: base, builtIn: builtIn)
+    let registry = try storeOptions.registry()
+    let focalLabels = base.focalLabels ?? LossComparison.rareLabels(training.labelCounts)
+    let names = losses.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let candidates = LossComparison.candidates(names, base: base, focalLabels: focalLabels)
+    for candidate in candidates { _ = try LineClassifier(candidate.configuration, registry: registry) }
+    let verbose = !(quiet || json)
+    if verbose {
+      print("Comparing \(names.joined(separator: ", ")) with a \(base.modelKind.rawValue) model on \(description)")
+    }
+    let results = try LossComparison.run(
+      candidates, training: training, validation: validation, test: test, registry: registry,
+      observer: verbose ? ProgressPrinter(style: .bar) : nil,
+      started: { if verbose { print("\n== \($0) ==") } })
+    let html = HTMLReport.render(
+      results, title: "LossKit comparison", subtitle: "\(base.modelKind.rawValue) model on \(description)")
+    try Data(html.utf8).write(to: URL(fileURLWithPath: report))
+    if json {
+      print(try resultsJSON(results))
+    } else {
+      if verbose { print("") }
+      print(LossComparison.table(results))
+      if verbose { print("\nReport: \(URL(fileURLWithPath: report).standardizedFileURL.path)") }
+    }
+  }
+
+  private func data(
+    base: LineClassifierConfiguration, builtIn: Bool
+  ) throws -> (LoadedData, LoadedData?, LoadedData, String) {
+    if builtIn {
+      let training = SyntheticPages(pages: 40, linesPerPage: 300, seed: base.seed + 1)
+      let test = SyntheticPages(pages: 20, linesPerPage: 300, seed: base.seed + 1_000)
+      let documents = training.documents()
+      let testDocuments = test.documents()
+      let rows = documents.reduce(0) { $0 + $1.lines.count }
+      return (.annotated(documents), nil, .annotated(testDocuments),
+              "built-in synthetic journal pages (\(rows) training lines, \(testDocuments.reduce(0) { $0 + $1.lines.count }) test lines)")
+    }
+    let collapsing = base.collapsing
+    let training = try LoadedData.load(dataOptions.data, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
+    let validation = dataOptions.validation.isEmpty ? nil : try LoadedData.load(dataOptions.validation, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
+    guard !dataOptions.test.isEmpty || validation != nil else {
+      throw ValidationError("with --data, give held-out data with --test (or --validation)")
+    }
+    let test = dataOptions.test.isEmpty ? validation! : try LoadedData.load(dataOptions.test, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
+    return (training, validation, test, "\(dataOptions.data.joined(separator: " ")) (\(training.rowCount) training rows, \(test.rowCount) test rows)")
+  }
+
+  private func resultsJSON(_ results: [LossComparison.Result]) throws -> String {
+    let entries: [[String: Any]] = results.map { result in
+      [
+        "name": result.name, "loss": result.loss, "macro_f1": result.report.macroF1,
+        "seconds": result.seconds, "epochs": result.epochs,
+        "expected_calibration_error": result.report.expectedCalibrationError,
+        "classes": Dictionary(uniqueKeysWithValues: zip(result.report.labelNames, result.report.classes).map {
+          ($0, ["precision": $1.precision, "recall": $1.recall, "f1": $1.f1, "support": $1.support,
+                "pr_auc": $1.prAUC ?? NSNull(), "recall_at_fpr": $1.recallAtFalsePositiveBound ?? NSNull()] as [String: Any])
+        }),
+      ]
+    }
+    let data = try JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys, .prettyPrinted])
+    return String(decoding: data, as: UTF8.self)
+  }
+}
