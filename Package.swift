@@ -59,6 +59,13 @@ let package = Package(
       name: "losskit-bench",
       dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Benchmarks/losskit-bench", swiftSettings: tuned),
+    .executableTarget(name: "ComposeLosses", dependencies: ["LossKit"], path: "Examples/ComposeLosses"),
+    .executableTarget(name: "CustomLoss", dependencies: ["LossKit"], path: "Examples/CustomLoss"),
+    .executableTarget(name: "ReloadByName", dependencies: ["LossKit"], path: "Examples/ReloadByName"),
+    .executableTarget(name: "SkolLines", dependencies: ["LossKit"], path: "Examples/SkolLines"),
+    .executableTarget(
+      name: "NativePlugin", dependencies: ["LossKit"], path: "Examples/NativePlugin",
+      exclude: ["plugin"]),
     .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
     .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),

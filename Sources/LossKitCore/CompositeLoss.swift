@@ -109,7 +109,10 @@ extension CompositeLoss: CustomStringConvertible {
   }
 
   private func formatWeight(_ weight: Double) -> String {
-    weight == weight.rounded() ? String(Int(weight)) : String(weight)
+    if weight == weight.rounded(), abs(weight) < 1e15 { return String(Int(weight)) }
+    // Four significant digits: 1/3 reads as 0.3333, 0.7 stays 0.7.
+    let short = String(format: "%.4g", weight)
+    return Double(short) == weight || short.count < String(weight).count ? short : String(weight)
   }
 }
 
