@@ -97,6 +97,23 @@ public enum SavedModel {
 
   private struct FormatProbe: Decodable { var format: String }
 
+  /// Every stored tensor with its shape, first and last value and sum, sorted by name: what
+  /// `losskit inspect --weights` prints and what another reader's values can be checked
+  /// against.
+  ///
+  /// - Throws: ``ArchiveError`` naming the file.
+  public static func tensorSummaries(at folder: URL) throws -> [(name: String, shape: [Int], first: Float, last: Float, sum: Double)] {
+    let manifest = try manifest(at: folder)
+    let url = folder.appendingPathComponent(manifest.weightsFile)
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+      throw ArchiveError.missingFile(path: url.path)
+    }
+    return try Safetensors.decode(data, path: url.path).tensors.sorted { $0.key < $1.key }.map {
+      ($0.key, $0.value.shape, $0.value.scalars.first ?? 0, $0.value.scalars.last ?? 0,
+       $0.value.scalars.reduce(0.0) { $0 + Double($1) })
+    }
+  }
+
   /// Loads a saved classifier.
   ///
   /// - Parameter registry: Resolves the loss by name. `nil` loads for inference only: no loss

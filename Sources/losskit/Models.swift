@@ -35,10 +35,22 @@ struct Inspect: ParsableCommand {
   @Argument(help: "A name in the store, or a folder path (containing '/').")
   var model: String
 
+  @Flag(name: .long, help: "List every stored tensor: name, shape, first and last value, sum.")
+  var weights = false
+
   @OptionGroup var storeOptions: StoreOptions
 
   func run() throws {
-    print(try SavedModel.manifest(at: storeOptions.modelStore.location(of: model)).summary)
+    let folder = try storeOptions.modelStore.location(of: model)
+    guard weights else {
+      print(try SavedModel.manifest(at: folder).summary)
+      return
+    }
+    for tensor in try SavedModel.tensorSummaries(at: folder) {
+      print([tensor.name, tensor.shape.map(String.init).joined(separator: "x"),
+             String(format: "%.9g", tensor.first), String(format: "%.9g", tensor.last),
+             String(format: "%.17g", tensor.sum)].joined(separator: "\t"))
+    }
   }
 }
 
