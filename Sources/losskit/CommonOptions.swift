@@ -4,16 +4,16 @@ import LossKit
 
 /// Where the data comes from.
 struct DataOptions: ParsableArguments {
-  @Option(name: .long, help: "Training data: .ann or .csv files, directories or globs (repeatable).")
+  @Option(name: .long, help: "Training data: .ann or .csv files, directories or globs (repeatable). (default: none)")
   var data: [String] = []
 
-  @Option(name: .long, help: "Validation data for early stopping and calibration (repeatable; default: 10% of the training documents).")
+  @Option(name: .long, help: "Validation data for early stopping and calibration (repeatable). (default: 10% of the training documents)")
   var validation: [String] = []
 
-  @Option(name: .long, help: "Test data to report on after training (repeatable).")
+  @Option(name: .long, help: "Test data to report on after training (repeatable). (default: none)")
   var test: [String] = []
 
-  @Option(name: .long, help: "The label column of CSV files (default: 'label', else the last column).")
+  @Option(name: .long, help: "The label column of CSV files. (default: 'label', else the last column)")
   var labelColumn: String?
 }
 
@@ -46,25 +46,25 @@ struct ModelOptions: ParsableArguments {
 
 /// The loss.
 struct LossOptions: ParsableArguments {
-  @Option(name: .long, help: "Loss expression: cross-entropy, weighted, focal, focal-f1, binary-focal, supcon, or a sum such as '0.7*focal+0.3*weighted' (default: focal-f1 with --focal-labels, weighted with class weights, else cross-entropy).")
+  @Option(name: .long, help: "Loss expression: cross-entropy, weighted, focal, focal-f1, binary-focal, supcon, or a sum such as '0.7*focal+0.3*weighted' (default: focal-f1 with --focal-labels, weighted with class weights, else cross-entropy)")
   var loss: String?
 
-  @Option(name: .long, help: "Focusing exponent γ of focal losses (default 2).")
+  @Option(name: .long, help: "Focusing exponent γ of focal losses. (default: 2)")
   var gamma: Double?
 
-  @Option(name: .long, help: "α of focal losses: one value, or one per class separated by commas.")
+  @Option(name: .long, help: "α of focal losses: one value, or one per class separated by commas. (default: none for focal, 0.25 for binary-focal)")
   var alpha: String?
 
-  @Option(name: .long, help: "Label smoothing ε.")
+  @Option(name: .long, help: "Label smoothing ε. (default: 0)")
   var labelSmoothing: Double?
 
-  @Option(name: .long, help: "Labels soft-F1 optimises, separated by commas (e.g. Nomenclature,Description).")
+  @Option(name: .long, help: "Labels soft-F1 optimises, separated by commas, e.g. Nomenclature,Description. (default: none)")
   var focalLabels: String?
 
-  @Option(name: .long, help: "Class-weight strategy: inverse, balanced, aggressive, effective-number[:β].")
+  @Option(name: .long, help: "Class-weight strategy: inverse, balanced, aggressive, effective-number[:β]. (default: none)")
   var weightStrategy: String?
 
-  @Option(name: .long, help: "A class weight LABEL=W (repeatable).")
+  @Option(name: .long, help: "A class weight LABEL=W (repeatable). (default: none)")
   var classWeight: [String] = []
 }
 

@@ -13,7 +13,7 @@ struct Evaluate: ParsableCommand {
   @Option(name: .long, help: "Labelled data: files, directories or globs (repeatable).")
   var data: [String]
 
-  @Option(name: .long, help: "The label column of CSV files.")
+  @Option(name: .long, help: "The label column of CSV files. (default: 'label', else the last column)")
   var labelColumn: String?
 
   @OptionGroup var storeOptions: StoreOptions

@@ -13,7 +13,7 @@ struct Predict: ParsableCommand {
   @Option(name: .long, help: "Data: .ann, .txt (every non-blank line) or CSV files, directories or globs (repeatable).")
   var data: [String]
 
-  @Option(name: .long, help: "The label column of CSV files (ignored for prediction).")
+  @Option(name: .long, help: "The label column of CSV files, ignored for prediction. (default: 'label', else the last column)")
   var labelColumn: String?
 
   @Flag(name: .long, help: "First print a header line: label, then the class names.")

@@ -4,10 +4,10 @@ import LossKit
 
 /// Where named models live, and native loss plugins to load first.
 struct StoreOptions: ParsableArguments {
-  @Option(name: .long, help: "Model store directory (default: $LOSSKIT_MODELS, else ~/.losskit/models).")
+  @Option(name: .long, help: "Model store directory. (default: $LOSSKIT_MODELS, else ~/.losskit/models)")
   var store: String?
 
-  @Option(name: .long, help: "A native loss plugin (shared library) to load before resolving losses (repeatable).")
+  @Option(name: .long, help: "A native loss plugin (shared library) to load before resolving losses (repeatable). (default: none)")
   var plugin: [String] = []
 
   var modelStore: ModelStore {

@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
   @OptionGroup var lossOptions: LossOptions
   @OptionGroup var trainingOptions: TrainingOptions
 
-  @Option(name: .long, help: "Save the trained model: a name in the store, or a folder path (containing '/').")
+  @Option(name: .long, help: "Save the trained model: a name in the store, or a folder path (containing '/'). (default: not saved)")
   var save: String?
 
   @OptionGroup var storeOptions: StoreOptions
