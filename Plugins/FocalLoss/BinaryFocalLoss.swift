@@ -174,43 +174,11 @@ public struct BinaryFocalLoss: PerSampleLoss, Equatable {
   private func denseTargets(
     _ given: Targets, logits: Tensor
   ) throws -> (Tensor, [Float]?, Int) {
-    switch given.values {
-    case .dense(let dense):
-      guard dense.shape == logits.shape else {
-        throw LossKitError.shapeMismatch(
-          "\(Self.name): dense targets must have the logits' shape", expected: logits.shape,
-          actual: dense.shape)
-      }
-      if let bad = dense.scalars.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
-        throw LossKitError.invalidParameter(
-          loss: Self.name, name: "targets",
-          reason: "value \(dense.scalars[bad]) at \(bad) is outside [0, 1]")
-      }
-      return (dense, given.rowWeights, max(logits.lastDimension, 1))
-    case .classIndices(_, let labels):
-      guard logits.count == labels.count, logits.lastDimension == 1 || logits.rank == 1 else {
-        throw LossKitError.shapeMismatch(
-          "\(Self.name): class-index targets need logits of shape [N] or [N, 1]",
-          expected: [labels.count, 1], actual: logits.shape)
-      }
-      var weights = given.rowWeights ?? Array(repeating: 1, count: labels.count)
-      var values = [Float](repeating: 0, count: labels.count)
-      for (sample, label) in labels.enumerated() {
-        if label == given.ignoreIndex {
-          weights[sample] = 0
-        } else if label == 0 || label == 1 {
-          values[sample] = Float(label)
-        } else {
-          throw LossKitError.labelOutOfRange(
-            loss: Self.name, label: Int(label), sample: sample, classCount: 2,
-            ignoreIndex: Int(given.ignoreIndex))
-        }
-      }
-      let anyIgnored = labels.contains(given.ignoreIndex)
-      return (
-        try Tensor(shape: logits.shape, scalars: values),
-        anyIgnored || given.rowWeights != nil ? weights : nil, 1
-      )
+    let (values, weights, rowLength) = try given.binaryValues(like: logits, loss: Self.name)
+    if let bad = values.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+      throw LossKitError.invalidParameter(
+        loss: Self.name, name: "targets", reason: "value \(values[bad]) at \(bad) is outside [0, 1]")
     }
+    return (try Tensor(shape: logits.shape, scalars: values), weights, rowLength)
   }
 }

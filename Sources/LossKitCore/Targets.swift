@@ -118,3 +118,47 @@ public struct Targets: Sendable, Equatable {
     }
   }
 }
+
+extension Targets {
+  /// Element-wise targets for a binary or multi-label output: dense values shaped like
+  /// `output`, or class indices 0/1 for an output `[N]` or `[N, 1]` (ignored samples get
+  /// weight 0). Also returns the per-sample weights and the elements per sample.
+  ///
+  /// - Throws: ``LossKitError/shapeMismatch(_:expected:actual:)`` or
+  ///   ``LossKitError/labelOutOfRange(loss:label:sample:classCount:ignoreIndex:)`` for a class
+  ///   index other than 0, 1 or the ignore index.
+  public func binaryValues(
+    like output: Tensor, loss: String
+  ) throws -> (values: [Float], rowWeights: [Float]?, rowLength: Int) {
+    switch values {
+    case .dense(let dense):
+      guard dense.shape == output.shape else {
+        throw LossKitError.shapeMismatch(
+          "\(loss): dense targets must have the output's shape", expected: output.shape,
+          actual: dense.shape)
+      }
+      return (dense.scalars, rowWeights, max(output.lastDimension, 1))
+    case .classIndices(_, let labels):
+      guard output.count == labels.count, output.lastDimension == 1 || output.rank == 1 else {
+        throw LossKitError.shapeMismatch(
+          "\(loss): class-index targets need an output of shape [N] or [N, 1]",
+          expected: [labels.count, 1], actual: output.shape)
+      }
+      var weights = rowWeights ?? Array(repeating: 1, count: labels.count)
+      var binary = [Float](repeating: 0, count: labels.count)
+      for (sample, label) in labels.enumerated() {
+        if label == ignoreIndex {
+          weights[sample] = 0
+        } else if label == 0 || label == 1 {
+          binary[sample] = Float(label)
+        } else {
+          throw LossKitError.labelOutOfRange(
+            loss: loss, label: Int(label), sample: sample, classCount: 2,
+            ignoreIndex: Int(ignoreIndex))
+        }
+      }
+      let needsWeights = rowWeights != nil || labels.contains(ignoreIndex)
+      return (binary, needsWeights ? weights : nil, 1)
+    }
+  }
+}

@@ -53,7 +53,7 @@ extension ElementwiseLoss {
     let logits = try output("logits", in: outputs)
     let given = try self.targets("labels", in: targets)
     try given.validatePerSampleArrays(loss: registryName)
-    let (values, rowWeights, rowLength) = try Self.denseTargets(given, logits: logits, loss: registryName)
+    let (values, rowWeights, rowLength) = try given.binaryValues(like: logits, loss: registryName)
     var total = 0.0
     var divisor = 0.0
     var slopes = [Double](repeating: 0, count: logits.count)
@@ -86,38 +86,5 @@ extension ElementwiseLoss {
       }
     }
     return LossValue(total * mean)
-  }
-
-  /// Dense target values shaped like the logits, per-sample weights, elements per sample.
-  static func denseTargets(
-    _ given: Targets, logits: Tensor, loss: String
-  ) throws -> ([Float], [Float]?, Int) {
-    switch given.values {
-    case .dense(let dense):
-      guard dense.shape == logits.shape else {
-        throw LossKitError.shapeMismatch(
-          "\(loss): dense targets must have the logits' shape", expected: logits.shape, actual: dense.shape)
-      }
-      return (dense.scalars, given.rowWeights, max(logits.lastDimension, 1))
-    case .classIndices(_, let labels):
-      guard logits.count == labels.count else {
-        throw LossKitError.shapeMismatch(
-          "\(loss): class-index targets need logits [N] or [N, 1]", expected: [labels.count, 1],
-          actual: logits.shape)
-      }
-      var weights = given.rowWeights ?? Array(repeating: 1, count: labels.count)
-      var values = [Float](repeating: 0, count: labels.count)
-      for (sample, label) in labels.enumerated() {
-        if label == given.ignoreIndex {
-          weights[sample] = 0
-        } else if label == 0 || label == 1 {
-          values[sample] = Float(label)
-        } else {
-          throw LossKitError.labelOutOfRange(
-            loss: loss, label: Int(label), sample: sample, classCount: 2, ignoreIndex: Int(given.ignoreIndex))
-        }
-      }
-      return (values, weights, 1)
-    }
   }
 }

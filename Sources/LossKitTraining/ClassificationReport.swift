@@ -97,6 +97,20 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     return result
   }
 
+  /// The mean negative log-likelihood of the true labels (rows with a negative label are
+  /// skipped; probabilities are floored at 1e-12).
+  public static func negativeLogLikelihood(
+    _ probabilities: [Float], labels: [Int32], classes: Int
+  ) -> Double {
+    var total = 0.0
+    var count = 0.0
+    for (row, label) in labels.enumerated() where label >= 0 {
+      total -= Foundation.log(max(Double(probabilities[row * classes + Int(label)]), 1e-12))
+      count += 1
+    }
+    return count > 0 ? total / count : 0
+  }
+
   /// A text table like scikit-learn's `classification_report`.
   public var text: String {
     let width = max(12, labelNames.map(\.count).max() ?? 0)
@@ -206,15 +220,8 @@ public struct TemperatureScaling: Sendable, Codable, Equatable {
   /// Fits `T` in `[0.05, 20]` by golden-section search on `log T`.
   public static func fit(probabilities: [Float], labels: [Int32], classes: Int) -> TemperatureScaling {
     func negativeLogLikelihood(_ logT: Double) -> Double {
-      let scaling = TemperatureScaling(temperature: Foundation.exp(logT))
-      let scaled = scaling.apply(probabilities, classes: classes)
-      var total = 0.0
-      var count = 0.0
-      for (row, label) in labels.enumerated() where label >= 0 {
-        total -= Foundation.log(max(Double(scaled[row * classes + Int(label)]), 1e-12))
-        count += 1
-      }
-      return count > 0 ? total / count : 0
+      let scaled = TemperatureScaling(temperature: Foundation.exp(logT)).apply(probabilities, classes: classes)
+      return ClassificationReport.negativeLogLikelihood(scaled, labels: labels, classes: classes)
     }
     var low = Foundation.log(0.05)
     var high = Foundation.log(20.0)

@@ -178,18 +178,9 @@ public final class Trainer {
     var metrics = Dictionary(
       uniqueKeysWithValues: report.dictionary.filter { !$0.key.hasSuffix("_support") }
         .map { ("val_\($0.key)", $0.value) })
-    metrics["val_loss"] = Self.crossEntropy(probabilities.scalars, corpus.labels, classes: corpus.labelNames.count)
+    metrics["val_loss"] = ClassificationReport.negativeLogLikelihood(
+      probabilities.scalars, labels: corpus.labels, classes: corpus.labelNames.count)
     return metrics
-  }
-
-  static func crossEntropy(_ probabilities: [Float], _ labels: [Int32], classes: Int) -> Double {
-    var total = 0.0
-    var count = 0.0
-    for (row, label) in labels.enumerated() where label >= 0 {
-      total -= Foundation.log(max(Double(probabilities[row * classes + Int(label)]), 1e-12))
-      count += 1
-    }
-    return count > 0 ? total / count : 0
   }
 
   static func tally(_ logits: Tensor?, _ targets: Targets, _ correct: Int, _ counted: Int) -> (Int, Int) {

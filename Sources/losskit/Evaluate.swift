@@ -7,23 +7,16 @@ struct Evaluate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Report how a saved model classifies labelled .ann or CSV data.")
 
-  @Option(name: .long, help: "The model: a name in the store, or a folder path (containing '/').")
-  var model: String
-
-  @Option(name: .long, help: "Labelled data: files, directories or globs (repeatable).")
-  var data: [String]
-
-  @Option(name: .long, help: "The label column of CSV files. (default: 'label', else the last column)")
-  var labelColumn: String?
-
+  @OptionGroup var input: ModelDataOptions
   @OptionGroup var storeOptions: StoreOptions
 
   @Flag(name: .long, help: "Print one JSON object: classes (precision, recall, f1, support), macro_f1, confusion.")
   var json = false
 
   func run() throws {
-    let classifier = try SavedModel.load(from: storeOptions.modelStore.location(of: model), registry: nil)
-    let loaded = try LoadedData.load(data, collapsing: classifier.configuration.collapsing, labelColumn: labelColumn)
+    let classifier = try SavedModel.load(from: storeOptions.modelStore.location(of: input.model), registry: nil)
+    let loaded = try LoadedData.load(
+      input.data, collapsing: classifier.configuration.collapsing, labelColumn: input.labelColumn)
     let report = try classifier.evaluate(try classifier.corpus(loaded))
     print(json ? try ReportJSON.text(report) : report.text)
   }

@@ -7,14 +7,7 @@ struct Predict: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Predict a label for every row (.ann, .txt or CSV): label and probabilities, tab-separated.")
 
-  @Option(name: .long, help: "The model: a name in the store, or a folder path (containing '/').")
-  var model: String
-
-  @Option(name: .long, help: "Data: .ann, .txt (every non-blank line) or CSV files, directories or globs (repeatable).")
-  var data: [String]
-
-  @Option(name: .long, help: "The label column of CSV files, ignored for prediction. (default: 'label', else the last column)")
-  var labelColumn: String?
+  @OptionGroup var input: ModelDataOptions
 
   @Flag(name: .long, help: "First print a header line: label, then the class names.")
   var header = false
@@ -22,9 +15,9 @@ struct Predict: ParsableCommand {
   @OptionGroup var storeOptions: StoreOptions
 
   func run() throws {
-    let classifier = try SavedModel.load(from: storeOptions.modelStore.location(of: model), registry: nil)
+    let classifier = try SavedModel.load(from: storeOptions.modelStore.location(of: input.model), registry: nil)
     let loaded = try LoadedData.load(
-      data, collapsing: classifier.configuration.collapsing, labelColumn: labelColumn,
+      input.data, collapsing: classifier.configuration.collapsing, labelColumn: input.labelColumn,
       unlabelledText: true)
     let corpus = try classifier.corpus(loaded)
     let probabilities = try classifier.predictProbabilities(corpus, calibrated: true)

@@ -2,6 +2,18 @@ import ArgumentParser
 import Foundation
 import LossKit
 
+/// A saved model and the data to run it on.
+struct ModelDataOptions: ParsableArguments {
+  @Option(name: .long, help: "The model: a name in the store, or a folder path (containing '/').")
+  var model: String
+
+  @Option(name: .long, help: "Data: .ann, .txt (predict only: every non-blank line) or CSV files, directories or globs (repeatable).")
+  var data: [String]
+
+  @Option(name: .long, help: "The label column of CSV files. (default: 'label', else the last column)")
+  var labelColumn: String?
+}
+
 /// Where named models live, and native loss plugins to load first.
 struct StoreOptions: ParsableArguments {
   @Option(name: .long, help: "Model store directory. (default: $LOSSKIT_MODELS, else ~/.losskit/models)")

@@ -157,6 +157,19 @@ protocol RowTileRule: SendableMetatype {
 }
 
 extension RowTileRule {
+  /// Loads the tile's logits and softmax, and its rows' weights and labels.
+  @inline(__always)
+  static func prepare(
+    _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
+    _ flag: inout UInt32
+  ) {
+    RowTile.load(kernel.logits, firstRow: first, count: count, classes: kernel.classes, into: w.tile)
+    RowTile.softmax(
+      w.tile, classes: kernel.classes, exponentials: w.exponentials, maximum: w.maximum,
+      sum: w.sum, logSum: w.logSum, flag: &flag)
+    loadRows(first, count, kernel, w)
+  }
+
   /// Loads the per-row weights (0 in padded lanes) and labels (ignore index in padded lanes).
   @inline(__always)
   static func loadRows(_ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace) {
@@ -199,11 +212,7 @@ enum HardRows<Power: FocalPower>: RowTileRule {
   ) -> Double {
     let classes = kernel.classes
     let lanes = RowTile.lanes
-    RowTile.load(kernel.logits, firstRow: first, count: count, classes: classes, into: w.tile)
-    RowTile.softmax(
-      w.tile, classes: classes, exponentials: w.exponentials, maximum: w.maximum, sum: w.sum,
-      logSum: w.logSum, flag: &flag)
-    loadRows(first, count, kernel, w)
+    prepare(first, count, kernel, w, &flag)
     let ignore = kernel.ignoreIndex
     for r in 0..<lanes {
       let label = w.labels[r] == ignore ? 0 : Int(w.labels[r])
@@ -259,11 +268,7 @@ enum SoftRows<Power: FocalPower>: RowTileRule {
   ) -> Double {
     let classes = kernel.classes
     let lanes = RowTile.lanes
-    RowTile.load(kernel.logits, firstRow: first, count: count, classes: classes, into: w.tile)
-    RowTile.softmax(
-      w.tile, classes: classes, exponentials: w.exponentials, maximum: w.maximum, sum: w.sum,
-      logSum: w.logSum, flag: &flag)
-    loadRows(first, count, kernel, w)
+    prepare(first, count, kernel, w, &flag)
     if let dense = kernel.denseTargets {
       RowTile.load(dense, firstRow: first, count: count, classes: classes, into: w.second)
     }

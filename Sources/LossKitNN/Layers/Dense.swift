@@ -40,11 +40,7 @@ public final class Dense {
     var y = Tensor(shape: [rows, outputSize])
     TensorOps.multiply(x, rows: rows, weight.value, columns: outputSize, inner: inputSize, into: &y)
     TensorOps.addRowVector(bias.value, to: &y)
-    switch activation {
-    case .identity: break
-    case .relu: y.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = max($0[i], 0) } }
-    case .tanh: y.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = Activations.tanh($0[i]) } }
-    }
+    activation.apply(to: &y)
     if training {
       input = x
       output = y
@@ -55,7 +51,33 @@ public final class Dense {
   /// Adds `∂L/∂W`, `∂L/∂b` and returns `∂L/∂x` for the last training forward.
   public func backward(_ dy: Tensor, rows: Int) -> Tensor {
     var slope = dy
-    switch activation {
+    activation.backward(&slope, output: output)
+    TensorOps.multiply(
+      input, rows: inputSize, slope, columns: outputSize, inner: rows, transposeA: true,
+      into: &weight.gradient, beta: 1)
+    TensorOps.addColumnSums(of: slope, into: &bias.gradient)
+    var dx = Tensor(shape: [rows, inputSize])
+    TensorOps.multiply(
+      slope, rows: rows, weight.value, columns: inputSize, inner: outputSize, transposeB: true,
+      into: &dx)
+    return dx
+  }
+}
+
+extension Dense.Activation {
+  /// Applies the activation in place.
+  func apply(to y: inout Tensor) {
+    switch self {
+    case .identity: break
+    case .relu: y.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = max($0[i], 0) } }
+    case .tanh:
+      y.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = Activations.tanh($0[i]) } }
+    }
+  }
+
+  /// Turns `∂L/∂output` into `∂L/∂input` in place, given the activation's output.
+  func backward(_ slope: inout Tensor, output: Tensor) {
+    switch self {
     case .identity: break
     case .relu:
       output.withUnsafeBufferPointer { y in
@@ -68,20 +90,9 @@ public final class Dense {
       }
     case .tanh:
       output.withUnsafeBufferPointer { y in
-        slope.withUnsafeMutableBufferPointer { g in
-          for i in g.indices { g[i] *= 1 - y[i] * y[i] }
-        }
+        slope.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= 1 - y[i] * y[i] } }
       }
     }
-    TensorOps.multiply(
-      input, rows: inputSize, slope, columns: outputSize, inner: rows, transposeA: true,
-      into: &weight.gradient, beta: 1)
-    TensorOps.addColumnSums(of: slope, into: &bias.gradient)
-    var dx = Tensor(shape: [rows, inputSize])
-    TensorOps.multiply(
-      slope, rows: rows, weight.value, columns: inputSize, inner: outputSize, transposeB: true,
-      into: &dx)
-    return dx
   }
 }
 

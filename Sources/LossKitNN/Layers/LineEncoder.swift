@@ -70,11 +70,7 @@ public final class LineEncoder {
         }
       }
     }
-    switch activation {
-    case .identity: break
-    case .relu: y.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = max($0[i], 0) } }
-    case .tanh: y.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = Activations.tanh($0[i]) } }
-    }
+    activation.apply(to: &y)
     if training { output = y }
     return y
   }
@@ -82,22 +78,7 @@ public final class LineEncoder {
   /// Adds parameter gradients for `∂L/∂output` of the last training forward.
   public func backward(_ dy: Tensor, rows: Int) {
     var slope = dy
-    switch activation {
-    case .identity: break
-    case .relu:
-      output.withUnsafeBufferPointer { y in
-        slope.withUnsafeMutableBufferPointer { g in
-          for i in g.indices {
-            let value = g[i]
-            g[i] = y[i] > 0 ? value : 0
-          }
-        }
-      }
-    case .tanh:
-      output.withUnsafeBufferPointer { y in
-        slope.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= 1 - y[i] * y[i] } }
-      }
-    }
+    activation.backward(&slope, output: output)
     embedding?.backward(slope)
     _ = projection?.backward(slope, rows: rows)
   }
