@@ -11,7 +11,7 @@ let tuned: [SwiftSetting] =
 
 let package = Package(
   name: "LossKit",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .library(name: "LossKit", targets: ["LossKit"]),
     .executable(name: "losskit", targets: ["losskit"]),

@@ -3,7 +3,7 @@ import LossKitCore
 
 /// Value and gradient of supervised contrastive loss over a batch of embeddings.
 ///
-/// 1. `ê_i = e_i / max(‖e_i‖, 1e−12)`; `S = Ê·Êᵀ` (blocked SIMD GEMM).
+/// 1. `ê_i = e_i / max(‖e_i‖, 1e−12)`; `S = Ê·Êᵀ` (blocked SIMD Gram product, lower half).
 /// 2. Per anchor `i` (rows in parallel, SIMD along the row):
 ///    `ℓ_i = logΣ_{j≠i} exp(S_ij/τ) − mean_{j∈P(i)} S_ij/τ`, 0 when `i` has no positive.
 /// 3. The loss averages `ℓ_i` over anchors with `ℓ_i > 0` (pytorch-metric-learning's
@@ -47,34 +47,44 @@ struct SupConKernel: @unchecked Sendable {
       if let gradient, !accumulate { gradient.update(repeating: 0, count: n * d) }
       return (0, false)
     }
-    var similarity = [Float](repeating: 0, count: n * n)
-    normalized.withUnsafeBufferPointer { e in
-      similarity.withUnsafeMutableBufferPointer { s in
-        Matrix.multiply(
-          e.baseAddress!, e.baseAddress!, transposeB: true, into: s.baseAddress!, m: n, n: n,
-          k: d)
+    return ScratchPool.withFloats(count: n * n) { buffer in
+      let similarity = buffer.baseAddress!
+      let value = normalized.withUnsafeBufferPointer { e in
+        Matrix.gram(e.baseAddress!, into: similarity, n: n, k: d)
+        return lossAndGradient(
+          similarity: similarity, normalized: e.baseAddress!, norms: norms,
+          positives: positives, gradient: gradient, scale: scale, accumulate: accumulate)
       }
+      return (value, false)
     }
+  }
+
+  /// Steps 2–4 on the similarity matrix `S`, which the gradient pass overwrites with
+  /// `G + Gᵀ`.
+  private func lossAndGradient(
+    similarity: UnsafeMutablePointer<Float>, normalized: UnsafePointer<Float>, norms: [Float],
+    positives: [Int], gradient: UnsafeMutablePointer<Float>?, scale: Float, accumulate: Bool
+  ) -> Double {
+    let n = count
+    let d = dimension
     var losses = [Double](repeating: 0, count: n)
     var logSums = [Float](repeating: 0, count: n)
-    similarity.withUnsafeBufferPointer { s in
-      losses.withUnsafeMutableBufferPointer { lossOut in
-        logSums.withUnsafeMutableBufferPointer { logSumOut in
-          labels.withUnsafeBufferPointer { labelBuffer in
-            let input = SendablePointer(s.baseAddress!)
-            let lossPointer = SendablePointer(lossOut.baseAddress!)
-            let logSumPointer = SendablePointer(logSumOut.baseAddress!)
-            let labelPointer = SendablePointer(labelBuffer.baseAddress!)
-            let kernel = self
-            Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
-              withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buffer in
-                for i in rows {
-                  let (loss, logSum) = kernel.anchorLoss(
-                    row: input.base + i * n, anchor: i, labels: labelPointer.base,
-                    positives: positives[i], buffer: buffer.baseAddress!)
-                  lossPointer.base[i] = loss
-                  logSumPointer.base[i] = logSum
-                }
+    losses.withUnsafeMutableBufferPointer { lossOut in
+      logSums.withUnsafeMutableBufferPointer { logSumOut in
+        labels.withUnsafeBufferPointer { labelBuffer in
+          let input = SendablePointer(similarity)
+          let lossPointer = SendablePointer(lossOut.baseAddress!)
+          let logSumPointer = SendablePointer(logSumOut.baseAddress!)
+          let labelPointer = SendablePointer(labelBuffer.baseAddress!)
+          let kernel = self
+          Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buffer in
+              for i in rows {
+                let (loss, logSum) = kernel.anchorLoss(
+                  row: input.base + i * n, anchor: i, labels: labelPointer.base,
+                  positives: positives[i], buffer: buffer.baseAddress!)
+                lossPointer.base[i] = loss
+                logSumPointer.base[i] = logSum
               }
             }
           }
@@ -84,34 +94,31 @@ struct SupConKernel: @unchecked Sendable {
     let counted = losses.filter { $0 > 0 }
     guard !counted.isEmpty else {
       if let gradient, !accumulate { gradient.update(repeating: 0, count: n * d) }
-      return (0, false)
+      return 0
     }
     let value = counted.reduce(0, +) / Double(counted.count)
-    guard let gradient else { return (value, false) }
+    guard let gradient else { return value }
     // Per anchor j: its log-sum, and its weight 1/(τ·K) (0 when not counted) with the share
     // 1/|P(j)| of each positive. With S symmetric, (G + Gᵀ)_ij is computed in one row pass.
     let coefficient = 1 / (temperature * Float(counted.count))
     let anchorWeight = losses.map { $0 > 0 ? coefficient : 0 }
     let positiveShare = zip(losses, positives).map { $0 > 0 ? coefficient / Float($1) : 0 }
-    let finalLogSums = logSums
-    similarity.withUnsafeMutableBufferPointer { s in
-      let matrix = SendablePointer(s.baseAddress!)
-      labels.withUnsafeBufferPointer { labelBuffer in
-        anchorWeight.withUnsafeBufferPointer { weights in
-          positiveShare.withUnsafeBufferPointer { shares in
-            finalLogSums.withUnsafeBufferPointer { logSumBuffer in
-              let labelPointer = SendablePointer(labelBuffer.baseAddress!)
-              let weightPointer = SendablePointer(weights.baseAddress!)
-              let sharePointer = SendablePointer(shares.baseAddress!)
-              let logSumPointer = SendablePointer(logSumBuffer.baseAddress!)
-              let kernel = self
-              Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
-                for i in rows {
-                  kernel.symmetricGradientRow(
-                    matrix.base + i * n, anchor: i, labels: labelPointer.base,
-                    weights: weightPointer.base, shares: sharePointer.base,
-                    logSums: logSumPointer.base)
-                }
+    labels.withUnsafeBufferPointer { labelBuffer in
+      anchorWeight.withUnsafeBufferPointer { weights in
+        positiveShare.withUnsafeBufferPointer { shares in
+          logSums.withUnsafeBufferPointer { logSumBuffer in
+            let matrix = SendablePointer(similarity)
+            let labelPointer = SendablePointer(labelBuffer.baseAddress!)
+            let weightPointer = SendablePointer(weights.baseAddress!)
+            let sharePointer = SendablePointer(shares.baseAddress!)
+            let logSumPointer = SendablePointer(logSumBuffer.baseAddress!)
+            let kernel = self
+            Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
+              for i in rows {
+                kernel.symmetricGradientRow(
+                  matrix.base + i * n, anchor: i, labels: labelPointer.base,
+                  weights: weightPointer.base, shares: sharePointer.base,
+                  logSums: logSumPointer.base)
               }
             }
           }
@@ -119,13 +126,8 @@ struct SupConKernel: @unchecked Sendable {
       }
     }
     var slope = [Float](repeating: 0, count: n * d)
-    similarity.withUnsafeBufferPointer { g in
-      normalized.withUnsafeBufferPointer { e in
-        slope.withUnsafeMutableBufferPointer { out in
-          Matrix.multiply(
-            g.baseAddress!, e.baseAddress!, into: out.baseAddress!, m: n, n: d, k: n)
-        }
-      }
+    slope.withUnsafeMutableBufferPointer { out in
+      Matrix.multiply(similarity, normalized, into: out.baseAddress!, m: n, n: d, k: n)
     }
     for i in 0..<n {
       var projection: Float = 0
@@ -136,7 +138,7 @@ struct SupConKernel: @unchecked Sendable {
         gradient[i * d + k] = (accumulate ? gradient[i * d + k] : 0) + g
       }
     }
-    return (value, false)
+    return value
   }
 
   /// How many other samples share each sample's label.

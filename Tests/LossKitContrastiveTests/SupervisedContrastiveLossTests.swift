@@ -35,7 +35,7 @@ import Testing
   func degenerateBatches() throws {
     var data = TestData(seed: 53)
     let embeddings = data.normal([4, 3], scale: 1)
-    let loss = try SupervisedContrastiveLoss()
+    let loss = SupervisedContrastiveLoss()
     #expect(try loss(embeddings, Targets(classIndices: [0, 1, 2, 3])).value == 0)
     let same = try loss(embeddings, Targets(classIndices: [5, 5, 5, 5]))
     #expect(same.value == 0)

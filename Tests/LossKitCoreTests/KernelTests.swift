@@ -75,6 +75,30 @@ import Testing
     }.max()!
     #expect(worst < 1e-3 * Double(k).squareRoot())
   }
+
+  @Test("the Gram product equals the general one bit for bit and is symmetric",
+        arguments: [(1, 3), (5, 1), (7, 300), (100, 33), (300, 128), (2_100, 4)])
+  func gramMatchesGeneralProduct(n: Int, k: Int) {
+    var random = SeededGenerator(seed: UInt64(n * 1_000 + k))
+    let a = (0..<(n * k)).map { _ in Float(random.nextNormal()) }
+    var general = [Float](repeating: 0, count: n * n)
+    var gram = [Float](repeating: .nan, count: n * n)
+    a.withUnsafeBufferPointer { a in
+      general.withUnsafeMutableBufferPointer { c in
+        Matrix.multiply(
+          a.baseAddress!, a.baseAddress!, transposeB: true, into: c.baseAddress!, m: n, n: n,
+          k: k)
+      }
+      gram.withUnsafeMutableBufferPointer { c in
+        Matrix.gram(a.baseAddress!, into: c.baseAddress!, n: n, k: k)
+      }
+    }
+    #expect(gram == general)
+    let asymmetric = (0..<n).contains { i in
+      (0..<n).contains { j in gram[i * n + j] != gram[j * n + i] }
+    }
+    #expect(!asymmetric)
+  }
 }
 
 @Suite struct ParallelTests {

@@ -44,6 +44,55 @@ public enum Matrix {
     guard k > 0, alpha != 0 else { return }
     let operandA = Operand(base: SendablePointer(a), stride: lda, transposed: transposeA)
     let operandB = Operand(base: SendablePointer(b), stride: ldb, transposed: transposeB)
+    product(operandA, operandB, into: c, m: m, n: n, k: k, alpha: alpha, ldc: ldc,
+            lowerOnly: false)
+  }
+
+  /// Computes the Gram matrix `C = A·Aᵀ` of a row-major `[n, k]` matrix into a dense
+  /// `[n, n]` `C`.
+  ///
+  /// Only the tiles on or below the diagonal are multiplied (about half the work of
+  /// ``multiply(_:transposeA:_:transposeB:into:m:n:k:alpha:beta:lda:ldb:ldc:)``) and the
+  /// upper triangle is mirrored from the lower one. Each `C_ij` sums the same products in the
+  /// same order as the general product does, so both give bit-identical results and `C` is
+  /// exactly symmetric.
+  public static func gram(
+    _ a: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, n: Int, k: Int
+  ) {
+    guard n > 0 else { return }
+    c.update(repeating: 0, count: n * n)
+    guard k > 0 else { return }
+    let operand = Operand(base: SendablePointer(a), stride: k, transposed: false)
+    let transposed = Operand(base: SendablePointer(a), stride: k, transposed: true)
+    product(operand, transposed, into: c, m: n, n: n, k: k, alpha: 1, ldc: n, lowerOnly: true)
+    mirrorLowerTriangle(c, n: n)
+  }
+
+  /// Copies `C_ij` to `C_ji` for every `j < i`, in cache-sized square blocks on every core.
+  private static func mirrorLowerTriangle(_ c: UnsafeMutablePointer<Float>, n: Int) {
+    let block = 64
+    let blocks = (n + block - 1) / block
+    let matrix = SendablePointer(c)
+    Parallel.forEachChunk(count: blocks, grain: n * n < 1 << 20 ? blocks : 1) { _, range in
+      for blockRow in range {
+        let i0 = blockRow * block
+        for j0 in stride(from: 0, through: i0, by: block) {
+          for i in i0..<min(n, i0 + block) {
+            for j in j0..<min(i, j0 + block) {
+              matrix.base[j * n + i] = matrix.base[i * n + j]
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The blocked product `C += α·op(A)·op(B)`; with `lowerOnly`, register tiles lying
+  /// entirely above the diagonal are skipped.
+  private static func product(
+    _ operandA: Operand, _ operandB: Operand, into c: UnsafeMutablePointer<Float>, m: Int,
+    n: Int, k: Int, alpha: Float, ldc: Int, lowerOnly: Bool
+  ) {
     let output = SendablePointer(c)
     let depth = min(k, depthBlock)
     withUnsafeTemporaryAllocation(
@@ -58,7 +107,7 @@ public enum Matrix {
                      width: panelWidth, into: packed.base)
           multiplyBlock(
             operandA, packed, m: m, nc: nc, kc: kc, p0: p0, j0: j0, alpha: alpha,
-            output: output, ldc: ldc)
+            output: output, ldc: ldc, lowerOnly: lowerOnly)
         }
       }
     }
@@ -122,7 +171,7 @@ public enum Matrix {
   /// Multiplies all of `op(A)`'s rows by one packed `B` block, in parallel tiles.
   private static func multiplyBlock(
     _ a: Operand, _ packedB: SendablePointer<Float>, m: Int, nc: Int, kc: Int, p0: Int, j0: Int,
-    alpha: Float, output: SendablePointer<Float>, ldc: Int
+    alpha: Float, output: SendablePointer<Float>, ldc: Int, lowerOnly: Bool
   ) {
     let rowBlocks = (m + rowBlock - 1) / rowBlock
     let panels = (nc + panelWidth - 1) / panelWidth
@@ -134,7 +183,12 @@ public enum Matrix {
       let i0 = (tile / columnGroups) * rowBlock
       let mc = min(rowBlock, m - i0)
       let firstPanel = (tile % columnGroups) * panelsPerGroup
-      let lastPanel = min(panels, firstPanel + panelsPerGroup)
+      var lastPanel = min(panels, firstPanel + panelsPerGroup)
+      if lowerOnly {
+        // Panels starting right of this block's last row hold no lower-triangle element.
+        let lastRow = i0 + mc - 1
+        lastPanel = lastRow < j0 ? 0 : min(lastPanel, (lastRow - j0) / panelWidth + 1)
+      }
       guard firstPanel < lastPanel else { return }
       withUnsafeTemporaryAllocation(of: Float.self, capacity: roundUp(mc, panelHeight) * kc) {
         packedA in
@@ -143,10 +197,12 @@ public enum Matrix {
         for panel in firstPanel..<lastPanel {
           let column = panel * panelWidth
           for rowPanel in stride(from: 0, to: mc, by: panelHeight) {
+            let rows = min(panelHeight, mc - rowPanel)
+            if lowerOnly && j0 + column > i0 + rowPanel + rows - 1 { continue }
             tileKernel(
               kc: kc, a: packedA.baseAddress! + rowPanel * kc, b: packedB.base + column * kc,
               c: output.base + (i0 + rowPanel) * ldc + j0 + column, ldc: ldc,
-              rows: min(panelHeight, mc - rowPanel), columns: min(panelWidth, nc - column),
+              rows: rows, columns: min(panelWidth, nc - column),
               alpha: alpha)
           }
         }

@@ -114,10 +114,18 @@ public enum LossComparison {
     guard let first = results.first else { return "" }
     let labels = first.report.labelNames
     let nameWidth = max(10, results.map(\.name.count).max() ?? 0)
-    func cell(_ value: Double?) -> String { value.map { String(format: "%7.4f", $0) } ?? "      -" }
-    func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+    // Per-class rows indent the loss name by two spaces.
+    let rowWidth = nameWidth + 2
+    func cell(_ value: Double?) -> String {
+      value.map { String(format: "%7.4f", $0) } ?? "      -"
+    }
+    func pad(_ text: String, _ width: Int) -> String {
+      text.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
     var lines: [String] = []
-    lines.append(pad("loss", nameWidth) + labels.map { " " + pad(String($0.prefix(7)), 7) }.joined() + " macroF1     ECE   time")
+    lines.append(
+      pad("loss", nameWidth) + labels.map { " " + pad(String($0.prefix(7)), 7) }.joined()
+        + " macroF1     ECE   time")
     lines.append(pad("", nameWidth) + labels.map { _ in "      F1" }.joined())
     for result in results {
       lines.append(
@@ -127,14 +135,14 @@ public enum LossComparison {
     }
     lines.append("")
     let bound = first.report.falsePositiveBound
-    lines.append(pad("per class", nameWidth) + "  precision  recall      F1  PR-AUC  R@FPR\(bound)")
+    lines.append(pad("per class", rowWidth) + "  precision  recall      F1  PR-AUC  R@FPR\(bound)")
     for (index, label) in labels.enumerated() {
       lines.append(label)
       for result in results {
         let s = result.report.classes[index]
         lines.append(
-          pad("  " + result.name, nameWidth) + "  " + cell(s.precision) + " " + cell(s.recall) + " "
-            + cell(s.f1) + " " + cell(s.prAUC) + " " + cell(s.recallAtFalsePositiveBound))
+          pad("  " + result.name, rowWidth) + "  " + cell(s.precision) + " " + cell(s.recall)
+            + " " + cell(s.f1) + " " + cell(s.prAUC) + " " + cell(s.recallAtFalsePositiveBound))
       }
     }
     return lines.joined(separator: "\n")
