@@ -8,9 +8,10 @@ import LossKitCore
 ///    `ℓ_i = logΣ_{j≠i} exp(S_ij/τ) − mean_{j∈P(i)} S_ij/τ`, 0 when `i` has no positive.
 /// 3. The loss averages `ℓ_i` over anchors with `ℓ_i > 0` (pytorch-metric-learning's
 ///    `AvgNonZeroReducer`); a batch with no positive pair or no negative pair gives 0.
-/// 4. `G_ij = ∂L/∂S_ij = (softmax_ij − [j∈P(i)]/|P(i)|) / (τ·K)` overwrites `S` row by row;
-///    `G + Gᵀ` in cache-sized tiles; `∂L/∂Ê = (G + Gᵀ)·Ê` (GEMM); finally the
-///    normalisation's Jacobian `(g − ê(ê·g)) / ‖e‖`.
+/// 4. `G_ij = ∂L/∂S_ij = (softmax_ij − [j∈P(i)]/|P(i)|) / (τ·K)`: row `i` of `G + Gᵀ`
+///    overwrites row `i` of `S` in one vectorised pass (S is symmetric);
+///    `∂L/∂Ê = (G + Gᵀ)·Ê` (GEMM); finally the normalisation's Jacobian
+///    `(g − ê(ê·g)) / ‖e‖`.
 struct SupConKernel: @unchecked Sendable {
   let embeddings: UnsafePointer<Float>
   let count: Int
@@ -78,11 +79,11 @@ struct SupConKernel: @unchecked Sendable {
           let labelPointer = SendablePointer(labelBuffer.baseAddress!)
           let kernel = self
           Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buffer in
+            TailPads.with { pads in
               for i in rows {
                 let (loss, logSum) = kernel.anchorLoss(
                   row: input.base + i * n, anchor: i, labels: labelPointer.base,
-                  positives: positives[i], buffer: buffer.baseAddress!)
+                  positives: positives[i], pads: pads)
                 lossPointer.base[i] = loss
                 logSumPointer.base[i] = logSum
               }
@@ -114,11 +115,13 @@ struct SupConKernel: @unchecked Sendable {
             let logSumPointer = SendablePointer(logSumBuffer.baseAddress!)
             let kernel = self
             Parallel.forEachChunk(count: n, grain: Swift.max(1, 65_536 / n)) { _, rows in
-              for i in rows {
-                kernel.symmetricGradientRow(
-                  matrix.base + i * n, anchor: i, labels: labelPointer.base,
-                  weights: weightPointer.base, shares: sharePointer.base,
-                  logSums: logSumPointer.base)
+              TailPads.with { pads in
+                for i in rows {
+                  kernel.symmetricGradientRow(
+                    matrix.base + i * n, anchor: i, labels: labelPointer.base,
+                    weights: weightPointer.base, shares: sharePointer.base,
+                    logSums: logSumPointer.base, pads: pads)
+                }
               }
             }
           }
@@ -148,30 +151,41 @@ struct SupConKernel: @unchecked Sendable {
     return labels.map { perLabel[$0]! - 1 }
   }
 
-  /// `ℓ_i` and `log Σ_{j≠i} exp(S_ij/τ)` for one anchor row; `buffer` holds `count` floats.
+  /// `ℓ_i` and `log Σ_{j≠i} exp(S_ij/τ)` for one anchor row. Sets the row's diagonal to
+  /// `−∞`, which leaves the anchor out of both sums (the gradient pass ignores it).
   private func anchorLoss(
-    row: UnsafePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>, positives: Int,
-    buffer: UnsafeMutablePointer<Float>
+    row: UnsafeMutablePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>, positives: Int,
+    pads: TailPads
   ) -> (Double, Float) {
-    let inverseTemperature = 1 / temperature
-    var maximum = -Float.infinity
-    for j in 0..<count where j != anchor { maximum = Swift.max(maximum, row[j]) }
-    let shift = maximum * inverseTemperature
-    // The anchor's own column is fixed up after each loop: comparing 64-bit indices inside
-    // the loop would keep it from vectorising on SSE2.
-    for j in 0..<count { buffer[j] = ScalarMath.exp(row[j] * inverseTemperature - shift) }
-    buffer[anchor] = 0
-    let logSum = shift + Float(Foundation.log(ScalarMath.sum(buffer, count: count)))
-    guard positives > 0 else { return (0, logSum) }
-    let anchorLabel = labels[anchor]
-    for j in 0..<count {
-      let logit = row[j] * inverseTemperature
-      buffer[j] = labels[j] == anchorLabel ? logit : 0
+    typealias V = VectorMath
+    let width = FloatVector.scalarCount
+    let whole = count / width * width
+    let rest = count - whole
+    row[anchor] = -.infinity
+    let anchorLabel = IntVector(repeating: labels[anchor])
+    var largest = V.splat(-.infinity)
+    var positiveSum = FloatVector()
+    @inline(__always) func scan(_ row: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, _ j: Int) {
+      let similarity = V.load(row, at: j)
+      largest = largest.replacing(with: similarity, where: similarity .> largest)
+      let positive = (V.load(labels, at: j) .== anchorLabel) .& (similarity .!= -.infinity)
+      positiveSum += V.splat(0).replacing(with: similarity, where: positive)
     }
-    buffer[anchor] = 0
-    let positiveSum = ScalarMath.sum(buffer, count: count)
-    let loss = Double(logSum) - positiveSum / Double(positives)
-    return (Swift.max(loss, 0), logSum)
+    for j in stride(from: 0, to: whole, by: width) { scan(row, labels, j) }
+    let tailRow = V.pad(row + whole, count: rest, fill: -.infinity, into: pads.floats)
+    if rest > 0 { scan(tailRow, V.pad(labels + whole, count: rest, into: pads.integers), 0) }
+    let inverseTemperature = 1 / temperature
+    let shift = largest.max() * inverseTemperature
+    var total = FloatVector()
+    @inline(__always) func addExponentials(_ row: UnsafePointer<Float>, _ j: Int) {
+      total += V.exp(V.multiplyAdd(V.load(row, at: j), V.splat(inverseTemperature), V.splat(-shift)))
+    }
+    for j in stride(from: 0, to: whole, by: width) { addExponentials(row, j) }
+    if rest > 0 { addExponentials(tailRow, 0) }
+    let logSum = shift + Float(Foundation.log(Double(total.sum())))
+    guard positives > 0 else { return (0, logSum) }
+    let meanPositive = Double(positiveSum.sum()) / Double(temperature) / Double(positives)
+    return (Swift.max(Double(logSum) - meanPositive, 0), logSum)
   }
 
   /// Overwrites row `i` of `S` with row `i` of `G + Gᵀ`, `G_ij = ∂L/∂S_ij`:
@@ -184,22 +198,63 @@ struct SupConKernel: @unchecked Sendable {
   /// `softmax_j(i) = exp(S_ij/τ − logSum_j)`; the diagonal is 0.
   private func symmetricGradientRow(
     _ row: UnsafeMutablePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>,
-    weights: UnsafePointer<Float>, shares: UnsafePointer<Float>, logSums: UnsafePointer<Float>
+    weights: UnsafePointer<Float>, shares: UnsafePointer<Float>, logSums: UnsafePointer<Float>,
+    pads: TailPads
   ) {
-    let inverseTemperature = 1 / temperature
-    let anchorLabel = labels[anchor]
-    let anchorWeight = weights[anchor]
-    let anchorShare = shares[anchor]
-    let anchorLogSum = logSums[anchor]
-    for j in 0..<count {
-      let logit = row[j] * inverseTemperature
-      let fromAnchor = anchorWeight * ScalarMath.exp(logit - anchorLogSum)
-      let fromOther = weights[j] * ScalarMath.exp(logit - logSums[j])
-      let share = anchorShare + shares[j]
-      let positive = labels[j] == anchorLabel
-      row[j] = fromAnchor + fromOther - (positive ? share : 0)
+    typealias V = VectorMath
+    let width = FloatVector.scalarCount
+    let whole = count / width * width
+    let rest = count - whole
+    let inverseTemperature = V.splat(1 / temperature)
+    let anchorLabel = IntVector(repeating: labels[anchor])
+    let anchorWeight = V.splat(weights[anchor])
+    let anchorShare = V.splat(shares[anchor])
+    let anchorLogSum = V.splat(logSums[anchor])
+    @inline(__always) func step(
+      _ row: UnsafeMutablePointer<Float>, _ labels: UnsafePointer<Int32>,
+      _ weights: UnsafePointer<Float>, _ shares: UnsafePointer<Float>,
+      _ logSums: UnsafePointer<Float>, _ j: Int
+    ) {
+      let logit = V.load(row, at: j) * inverseTemperature
+      let fromAnchor = anchorWeight * V.exp(logit - anchorLogSum)
+      let fromOther = V.load(weights, at: j) * V.exp(logit - V.load(logSums, at: j))
+      let share = anchorShare + V.load(shares, at: j)
+      let positive = V.load(labels, at: j) .== anchorLabel
+      let gradient = fromAnchor + fromOther
+      V.store(gradient.replacing(with: gradient - share, where: positive), row, at: j)
+    }
+    for j in stride(from: 0, to: whole, by: width) {
+      step(row, labels, weights, shares, logSums, j)
+    }
+    if rest > 0 {
+      let floats = pads.floats
+      let tailRow = V.pad(row + whole, count: rest, into: floats)
+      step(
+        tailRow, V.pad(labels + whole, count: rest, into: pads.integers),
+        V.pad(weights + whole, count: rest, into: floats + width),
+        V.pad(shares + whole, count: rest, into: floats + 2 * width),
+        V.pad(logSums + whole, count: rest, into: floats + 3 * width), 0)
+      (row + whole).update(from: tailRow, count: rest)
     }
     row[anchor] = 0
   }
+}
 
+/// Scratch for the padded last vector of a row (``VectorMath/pad(_:count:fill:into:)``).
+struct TailPads {
+  /// Four vectors of floats.
+  let floats: UnsafeMutablePointer<Float>
+  /// One vector of integers.
+  let integers: UnsafeMutablePointer<Int32>
+
+  /// Calls `body` with pads on the stack.
+  static func with(_ body: (TailPads) -> Void) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * FloatVector.scalarCount) {
+      floats in
+      withUnsafeTemporaryAllocation(of: Int32.self, capacity: IntVector.scalarCount) {
+        integers in
+        body(TailPads(floats: floats.baseAddress!, integers: integers.baseAddress!))
+      }
+    }
+  }
 }

@@ -161,10 +161,14 @@ public struct BinaryFocalLoss: PerSampleLoss, Equatable {
       }
     }
     if result.sawNonFinite {
-      let index = logits.scalars.firstIndex { !$0.isFinite }
+      if let bad = values.scalars.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+        throw LossKitError.invalidParameter(
+          loss: Self.name, name: "targets",
+          reason: "value \(values.scalars[bad]) at \(bad) is outside [0, 1]")
+      }
       throw LossKitError.nonFiniteInput(
-        loss: Self.name, input: index == nil ? "the targets" : "output '\(output)'",
-        index: index ?? (values.scalars.firstIndex { !$0.isFinite } ?? 0))
+        loss: Self.name, input: "output '\(output)'",
+        index: logits.scalars.firstIndex { !$0.isFinite } ?? 0)
     }
     return divisor > 0 ? result.sum / divisor : 0
   }
@@ -174,11 +178,8 @@ public struct BinaryFocalLoss: PerSampleLoss, Equatable {
   private func denseTargets(
     _ given: Targets, logits: Tensor
   ) throws -> (Tensor, [Float]?, Int) {
+    // Target values are range-checked by the kernel's scan, which the block loop does anyway.
     let (values, weights, rowLength) = try given.binaryValues(like: logits, loss: Self.name)
-    if let bad = values.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
-      throw LossKitError.invalidParameter(
-        loss: Self.name, name: "targets", reason: "value \(values[bad]) at \(bad) is outside [0, 1]")
-    }
     return (try Tensor(shape: logits.shape, scalars: values), weights, rowLength)
   }
 }

@@ -14,8 +14,8 @@ import LossKitCore
 /// `loss = α_t · softplus(u) · σ(u)^γ` and `∂loss/∂u = α_t·σ(u)^γ·(σ(u) + γ·softplus(u)·σ(−u))`,
 /// one `exp`, one `log` and one division per element, finite for every finite logit and every
 /// γ ≥ 0 (torchvision's gradient is NaN for γ < 1 at saturated logits). Other blocks (soft or
-/// smoothed targets) use the general form above, where `m > 0`. Both loops are plain scalar
-/// code that LLVM vectorises; chunks of blocks run on every core.
+/// smoothed targets) use the general form above, where `m > 0`. Both loops work on
+/// ``FloatVector``s of 16 elements; chunks of blocks run on every core.
 struct SigmoidFocalKernel: @unchecked Sendable {
   var logits: UnsafePointer<Float>
   var targets: UnsafePointer<Float>
@@ -34,7 +34,8 @@ struct SigmoidFocalKernel: @unchecked Sendable {
   /// Elements per block.
   static let block = 512
 
-  /// Returns the sum of the element losses and whether an input was non-finite.
+  /// Returns the sum of the element losses and whether an input was bad: a non-finite logit,
+  /// or a target outside [0, 1] or NaN (the caller finds which, only then).
   func run() -> KernelSum {
     switch gamma {
     case 0: return run(FocalPowerZero.self)
@@ -61,12 +62,15 @@ struct SigmoidFocalKernel: @unchecked Sendable {
   }
 
   private func chunk<Power: FocalPower>(_ range: Range<Int>, _ power: Power.Type) -> KernelSum {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.block) { scratch in
+    let width = FloatVector.scalarCount
+    return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.block + 5 * width) {
+      scratch in
       let losses = scratch.baseAddress!
       let weights = losses + Self.block
+      let pads = weights + Self.block
       if rowWeights == nil { weights.initialize(repeating: 1, count: Self.block) }
       var total = 0.0
-      var bad: UInt32 = 0
+      var bad = IntVector()
       var start = range.lowerBound
       while start < range.upperBound {
         let end = Swift.min(range.upperBound, start + Self.block)
@@ -74,110 +78,169 @@ struct SigmoidFocalKernel: @unchecked Sendable {
         if let rowWeights {
           for i in 0..<n { weights[i] = rowWeights[(start + i) / rowLength] }
         }
-        // Branch-free: `||` would leave a branch in the loop and stop it vectorising.
-        var soft: UInt32 = labelSmoothing == 0 ? 0 : 1
-        for i in 0..<n {
-          let y = targets[start + i]
-          soft |= (y == 0 ? 0 : 1) & (y == 1 ? 0 : 1)
-        }
-        if soft == 0 {
-          bad |= hardBlock(start, n, weights, losses, Power.self)
-        } else {
-          bad |= softBlock(start, n, weights, losses, Power.self)
+        let (hard, outOfRange) = Self.scanTargets(targets + start, n)
+        if outOfRange { bad[0] = 1 }
+        let whole = n / width * width
+        let useHard = hard && labelSmoothing == 0
+        var sum = vectors(
+          useHard, Power.self, logits: logits + start, targets: targets + start,
+          weights: weights, losses: losses, gradient: gradient + start, count: whole, bad: &bad)
+        if whole < n {
+          // The partial last vector runs on padded copies: 0 logits and weights add nothing.
+          let rest = n - whole
+          let padLosses = pads + 3 * width
+          let padGradient = VectorMath.pad(
+            gradient + start + whole, count: accumulate ? rest : 0, into: pads + 4 * width)
+          sum += vectors(
+            useHard, Power.self,
+            logits: VectorMath.pad(logits + start + whole, count: rest, into: pads),
+            targets: VectorMath.pad(targets + start + whole, count: rest, into: pads + width),
+            weights: VectorMath.pad(weights + whole, count: rest, into: pads + 2 * width),
+            losses: padLosses, gradient: padGradient, count: width, bad: &bad)
+          (losses + whole).update(from: padLosses, count: rest)
+          (gradient + start + whole).update(from: padGradient, count: rest)
         }
         if let perElement { (perElement + start).update(from: losses, count: n) }
-        total += ScalarMath.sum(losses, count: n)
+        total += Double(sum.sum())
         start = end
       }
-      return KernelSum(sum: total, sawNonFinite: bad != 0)
+      return KernelSum(sum: total, sawNonFinite: any(bad .!= 0))
     }
   }
 
-  /// Targets exactly 0 or 1; returns 1 if a logit was non-finite.
-  private func hardBlock<Power: FocalPower>(
-    _ start: Int, _ n: Int, _ weights: UnsafePointer<Float>,
-    _ losses: UnsafeMutablePointer<Float>, _ power: Power.Type
-  ) -> UInt32 {
-    let x = logits + start
-    let y = targets + start
-    let gamma = self.gamma
-    let positiveWeight = alpha ?? 1
-    let negativeWeight = alpha.map { 1 - $0 } ?? 1
-    let scale = gradientScale
-    let out = gradient + start
-    let accumulate = self.accumulate
-    var bad: UInt32 = 0
+  /// Whether all `n` targets are exactly 0 or 1, and whether one is outside [0, 1] or NaN.
+  private static func scanTargets(_ targets: UnsafePointer<Float>, _ n: Int)
+    -> (hard: Bool, outOfRange: Bool)
+  {
+    var soft: UInt32 = 0
+    var outside: UInt32 = 0
+    // Branch-free: `||` would leave a branch in the loop and stop it vectorising.
     for i in 0..<n {
-      bad |= ScalarMath.nonFiniteBit(x[i])
-      let logit = x[i]
-      let positive = y[i] == 1
-      let u = positive ? -logit : logit
-      let e = ScalarMath.exp(-abs(u))
-      let s = 1 / (1 + e)
+      let y = targets[i]
+      soft |= (y == 0 ? 0 : 1) & (y == 1 ? 0 : 1)
+      outside |= (y >= 0 ? 0 : 1) | (y <= 1 ? 0 : 1)
+    }
+    return (soft == 0, outside != 0)
+  }
+
+  /// Runs ``hardVectors`` or ``softVectors`` over `count` elements, a multiple of 16.
+  @inline(__always)
+  private func vectors<Power: FocalPower>(
+    _ hard: Bool, _ power: Power.Type, logits: UnsafePointer<Float>,
+    targets: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+    losses: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int,
+    bad: inout IntVector
+  ) -> FloatVector {
+    hard
+      ? hardVectors(
+        Power.self, logits: logits, targets: targets, weights: weights, losses: losses,
+        gradient: gradient, count: count, bad: &bad)
+      : softVectors(
+        Power.self, logits: logits, targets: targets, weights: weights, losses: losses,
+        gradient: gradient, count: count, bad: &bad)
+  }
+
+  /// Targets exactly 0 or 1: writes `count` (a multiple of 16) losses and gradients, returns
+  /// the losses' lane sums and marks non-finite logits in `bad`.
+  private func hardVectors<Power: FocalPower>(
+    _ power: Power.Type, logits: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+    weights: UnsafePointer<Float>, losses: UnsafeMutablePointer<Float>,
+    gradient: UnsafeMutablePointer<Float>, count: Int, bad: inout IntVector
+  ) -> FloatVector {
+    typealias V = VectorMath
+    let gamma = V.splat(self.gamma)
+    let positiveWeight = V.splat(alpha ?? 1)
+    let negativeWeight = V.splat(1 - (alpha ?? 0))
+    let scale = V.splat(gradientScale)
+    let one = V.splat(1)
+    var sum = FloatVector()
+    var i = 0
+    while i < count {
+      let logit = V.load(logits, at: i)
+      let positive = V.load(targets, at: i) .== one
+      bad.replace(with: 1, where: V.isNonFinite(logit))
+      let u = logit.replacing(with: -logit, where: positive)
+      let e = V.exp(-V.magnitude(u))
+      let onePlus = one + e
+      let s = one / onePlus
       let es = e * s
-      let sigmoidU = u >= 0 ? s : es
-      let sigmoidNegU = u >= 0 ? es : s
-      let softplus = (u > 0 ? u : 0) + ScalarMath.logOnePlus(e, reciprocalOfOnePlus: s)
+      let uPositive = u .>= V.splat(0)
+      let sigmoidU = es.replacing(with: s, where: uPositive)
+      let sigmoidNegU = s.replacing(with: es, where: uPositive)
+      // softplus(u) = max(u, 0) + ln(1 + e), the last term corrected for the rounding of 1 + e.
+      let softplus =
+        V.splat(0).replacing(with: u, where: uPositive) + V.logOfNormal(onePlus)
+        + (e - (onePlus - one)) * s
       let factor = Power.power(sigmoidU, gamma: gamma)
-      let weight = (positive ? positiveWeight : negativeWeight) * weights[i]
-      losses[i] = weight * softplus * factor
+      let weight = negativeWeight.replacing(with: positiveWeight, where: positive)
+        * V.load(weights, at: i)
+      let loss = weight * softplus * factor
+      V.store(loss, losses, at: i)
+      sum += loss
       var slopeU = sigmoidU
-      if !Power.isZero { slopeU += gamma * softplus * sigmoidNegU }
+      if !Power.isZero { slopeU = V.multiplyAdd(gamma * softplus, sigmoidNegU, sigmoidU) }
       let slope = weight * factor * slopeU * scale
-      let g = positive ? -slope : slope
-      // Load unconditionally: a load on one side of a select keeps the loop scalar.
-      let previous = out[i]
-      out[i] = (accumulate ? previous : 0) + g
+      var g = slope.replacing(with: -slope, where: positive)
+      if accumulate { g += V.load(gradient, at: i) }
+      V.store(g, gradient, at: i)
+      i += FloatVector.scalarCount
     }
-    return bad
+    return sum
   }
 
-  /// Any targets in [0, 1] (m is then positive except at exact 0/1 targets); returns 1 if a
-  /// logit or target was non-finite.
-  private func softBlock<Power: FocalPower>(
-    _ start: Int, _ n: Int, _ weights: UnsafePointer<Float>,
-    _ losses: UnsafeMutablePointer<Float>, _ power: Power.Type
-  ) -> UInt32 {
-    let x = logits + start
-    let targets = self.targets + start
-    let gamma = self.gamma
-    let smoothing = labelSmoothing
-    let scale = gradientScale
+  /// Any targets in [0, 1] (m is then positive except at exact 0/1 targets): as
+  /// ``hardVectors``, also marking non-finite targets.
+  private func softVectors<Power: FocalPower>(
+    _ power: Power.Type, logits: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+    weights: UnsafePointer<Float>, losses: UnsafeMutablePointer<Float>,
+    gradient: UnsafeMutablePointer<Float>, count: Int, bad: inout IntVector
+  ) -> FloatVector {
+    typealias V = VectorMath
+    let gamma = V.splat(self.gamma)
+    let smoothing = V.splat(labelSmoothing)
+    let scale = V.splat(gradientScale)
     // Without α every element weighs 1: α = ½ scaled by 2 gives exactly that.
-    let alpha = self.alpha ?? 0.5
-    let alphaScale: Float = self.alpha == nil ? 2 : 1
-    let out = gradient + start
-    let accumulate = self.accumulate
-    var bad: UInt32 = 0
-    for i in 0..<n {
-      bad |= ScalarMath.nonFiniteBit(x[i]) | ScalarMath.nonFiniteBit(targets[i])
-      let y = targets[i] * (1 - smoothing) + smoothing / 2
-      let logit = x[i]
-      let positive = logit >= 0
-      let e = ScalarMath.exp(-abs(logit))
-      let s = 1 / (1 + e)
+    let alpha = V.splat(self.alpha ?? 0.5)
+    let alphaScale = V.splat(self.alpha == nil ? 2 : 1)
+    let one = V.splat(1)
+    var sum = FloatVector()
+    var i = 0
+    while i < count {
+      let logit = V.load(logits, at: i)
+      let target = V.load(targets, at: i)
+      bad.replace(with: 1, where: V.isNonFinite(logit) .| V.isNonFinite(target))
+      let y = V.multiplyAdd(target, one - smoothing, smoothing * V.splat(0.5))
+      let positive = logit .>= V.splat(0)
+      let e = V.exp(-V.magnitude(logit))
+      let onePlus = one + e
+      let s = one / onePlus
       let es = e * s
-      let sigmoid = positive ? s : es
-      let sigmoidOfNegative = positive ? es : s
+      let sigmoid = es.replacing(with: s, where: positive)
+      let sigmoidOfNegative = s.replacing(with: es, where: positive)
       let crossEntropy =
-        (positive ? logit : 0) - logit * y + ScalarMath.logOnePlus(e, reciprocalOfOnePlus: s)
-      let oneMinusY = 1 - y
-      let m = y * sigmoidOfNegative + oneMinusY * sigmoid
+        V.splat(0).replacing(with: logit, where: positive) - logit * y + V.logOfNormal(onePlus)
+        + (e - (onePlus - one)) * s
+      let oneMinusY = one - y
+      let m = V.multiplyAdd(y, sigmoidOfNegative, oneMinusY * sigmoid)
       let factor = Power.power(m, gamma: gamma)
-      let weight = weights[i] * (y * alpha + oneMinusY * (1 - alpha)) * alphaScale
-      losses[i] = weight * crossEntropy * factor
+      let weight =
+        V.load(weights, at: i) * V.multiplyAdd(y, alpha, oneMinusY * (one - alpha)) * alphaScale
+      let loss = weight * crossEntropy * factor
+      V.store(loss, losses, at: i)
+      sum += loss
       var slope = (sigmoid - y) * factor
       if !Power.isZero {
         // σ(x)σ(−x)/m = e·s/(a·e + 1 − a), a the target mass on the side e scales; exactly s
         // at a = 1, which also covers e underflowing to 0.
-        let a = positive ? y : oneMinusY
-        let ratio = a == 1 ? s : es / (a * e + (1 - a))
-        slope += gamma * crossEntropy * factor * (1 - 2 * y) * ratio
+        let a = oneMinusY.replacing(with: y, where: positive)
+        let ratio = (es / V.multiplyAdd(a, e, one - a)).replacing(with: s, where: a .== one)
+        slope += gamma * crossEntropy * factor * (one - y - y) * ratio
       }
-      let g = slope * weight * scale
-      let previous = out[i]
-      out[i] = (accumulate ? previous : 0) + g
+      var g = slope * weight * scale
+      if accumulate { g += V.load(gradient, at: i) }
+      V.store(g, gradient, at: i)
+      i += FloatVector.scalarCount
     }
-    return bad
+    return sum
   }
 }

@@ -1,10 +1,10 @@
 /// A block of rows of a row-major `[rows, classes]` matrix, transposed into scratch so that
-/// per-row work becomes loops over ``lanes`` contiguous values.
+/// per-row work becomes ``FloatVector`` operations on ``lanes`` contiguous values.
 ///
 /// Softmax-based kernels (focal loss, cross-entropy, soft F1) need per-row quantities — the
 /// row maximum, log-sum-exp, the target's probability, focal factors — whatever the class
 /// count. Transposed, class `c` of the block's rows sits at `tile[c·lanes + r]`, so each step
-/// is a loop over `r` that LLVM vectorises. Blocks with fewer valid rows repeat the last row
+/// works on two vectors of 16 rows. Blocks with fewer valid rows repeat the last row
 /// in the missing lanes; callers give those lanes zero weight and never store them.
 public enum RowTile {
   /// Rows per block.
@@ -16,9 +16,16 @@ public enum RowTile {
     _ matrix: UnsafePointer<Float>, firstRow: Int, count: Int, classes: Int,
     into tile: UnsafeMutablePointer<Float>
   ) {
+    // Pointer steps: index arithmetic with overflow checks in this loop cost more than the
+    // copies.
+    var row = matrix + firstRow * classes
     for r in 0..<lanes {
-      let row = matrix + (firstRow + Swift.min(r, count - 1)) * classes
-      for c in 0..<classes { tile[c * lanes + r] = row[c] }
+      var target = tile + r
+      for c in 0..<classes {
+        target.pointee = row[c]
+        target += lanes
+      }
+      if r &+ 1 < count { row += classes }
     }
   }
 
@@ -28,13 +35,21 @@ public enum RowTile {
     _ tile: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>, firstRow: Int,
     count: Int, classes: Int, accumulate: Bool
   ) {
+    var row = matrix + firstRow * classes
     for r in 0..<count {
-      let row = matrix + (firstRow + r) * classes
+      var source = tile + r
       if accumulate {
-        for c in 0..<classes { row[c] += tile[c * lanes + r] }
+        for c in 0..<classes {
+          row[c] += source.pointee
+          source += lanes
+        }
       } else {
-        for c in 0..<classes { row[c] = tile[c * lanes + r] }
+        for c in 0..<classes {
+          row[c] = source.pointee
+          source += lanes
+        }
       }
+      row += classes
     }
   }
 
@@ -49,31 +64,26 @@ public enum RowTile {
     maximum: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
     logSum: UnsafeMutablePointer<Float>?, flag: inout UInt32
   ) {
-    var bad: UInt32 = 0
-    for r in 0..<lanes { maximum[r] = -.infinity }
-    for c in 0..<classes {
-      let column = tile + c * lanes
-      for r in 0..<lanes {
-        let z = column[r]
-        bad |= ScalarMath.nonFiniteBit(z)
-        let current = maximum[r]
-        maximum[r] = z > current ? z : current
+    var bad = IntVector()
+    for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+      var largest = VectorMath.splat(-.infinity)
+      for c in 0..<classes {
+        let z = VectorMath.load(tile, at: c * lanes + half)
+        bad.replace(with: 1, where: VectorMath.isNonFinite(z))
+        largest = largest.replacing(with: z, where: z .> largest)
       }
-    }
-    for r in 0..<lanes { sum[r] = 0 }
-    for c in 0..<classes {
-      let column = tile + c * lanes
-      let out = exponentials + c * lanes
-      for r in 0..<lanes {
-        let e = ScalarMath.exp(column[r] - maximum[r])
-        out[r] = e
-        sum[r] += e
+      var total = FloatVector()
+      for c in 0..<classes {
+        let e = VectorMath.exp(VectorMath.load(tile, at: c * lanes + half) - largest)
+        VectorMath.store(e, exponentials, at: c * lanes + half)
+        total += e
       }
+      VectorMath.store(largest, maximum, at: half)
+      VectorMath.store(total, sum, at: half)
+      // The sum is at least 1 (the maximum's own term) unless a logit was NaN.
+      if let logSum { VectorMath.store(VectorMath.log(total), logSum, at: half) }
     }
-    if let logSum {
-      for r in 0..<lanes { logSum[r] = ScalarMath.log(sum[r]) }
-    }
-    flag |= bad
+    if any(bad .!= 0) { flag = 1 }
   }
 
   /// Calls `body(firstRow, count)` for each block of `range`.

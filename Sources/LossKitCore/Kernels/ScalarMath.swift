@@ -148,6 +148,8 @@ public protocol FocalPower: SendableMetatype {
   static var isZero: Bool { get }
   /// `q^γ` for `q ≥ 0`, with `0^γ = 0` for γ > 0.
   static func power(_ q: Float, gamma: Float) -> Float
+  /// `q^γ` lane by lane.
+  static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector
 }
 
 /// γ = 0: the factor is 1 (plain cross-entropy).
@@ -155,6 +157,10 @@ public enum FocalPowerZero: FocalPower {
   @inlinable public static var isZero: Bool { true }
   @inlinable @inline(__always)
   public static func power(_ q: Float, gamma: Float) -> Float { 1 }
+  @inlinable @inline(__always)
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector {
+    VectorMath.splat(1)
+  }
 }
 
 /// γ = 1.
@@ -162,6 +168,8 @@ public enum FocalPowerOne: FocalPower {
   @inlinable public static var isZero: Bool { false }
   @inlinable @inline(__always)
   public static func power(_ q: Float, gamma: Float) -> Float { q }
+  @inlinable @inline(__always)
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector { q }
 }
 
 /// γ = 2, the RetinaNet default.
@@ -169,6 +177,8 @@ public enum FocalPowerTwo: FocalPower {
   @inlinable public static var isZero: Bool { false }
   @inlinable @inline(__always)
   public static func power(_ q: Float, gamma: Float) -> Float { q * q }
+  @inlinable @inline(__always)
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector { q * q }
 }
 
 /// Any other γ > 0: `exp(γ·ln q)`, which is 0 at q = 0 because ln 0 = −∞.
@@ -177,5 +187,9 @@ public enum FocalPowerGeneral: FocalPower {
   @inlinable @inline(__always)
   public static func power(_ q: Float, gamma: Float) -> Float {
     ScalarMath.exp(ScalarMath.log(q) * gamma)
+  }
+  @inlinable @inline(__always)
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector {
+    VectorMath.exp(VectorMath.log(q) * gamma)
   }
 }

@@ -92,7 +92,7 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
     let kernel = self
     let lanes = RowTile.lanes
     return Parallel.sum(count: rows, grain: rowGrain) { range in
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: (3 * kernel.classes + 12) * lanes) {
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: (3 * kernel.classes + 10) * lanes) {
         scratch in
         // Lanes are read before selects, so every slot must hold a defined value.
         scratch.initialize(repeating: 0)
@@ -123,7 +123,6 @@ struct RowWorkspace {
   let loss: UnsafeMutablePointer<Float>
   let targetLogit: UnsafeMutablePointer<Float>
   let alpha: UnsafeMutablePointer<Float>
-  let total: UnsafeMutablePointer<Float>
   let labels: UnsafeMutablePointer<Int32>
 
   @inline(__always)
@@ -142,8 +141,7 @@ struct RowWorkspace {
     loss = rest + 6 * lanes
     targetLogit = rest + 7 * lanes
     alpha = rest + 8 * lanes
-    total = rest + 9 * lanes
-    labels = UnsafeMutableRawPointer(rest + 10 * lanes).assumingMemoryBound(to: Int32.self)
+    labels = UnsafeMutableRawPointer(rest + 9 * lanes).assumingMemoryBound(to: Int32.self)
   }
 }
 
@@ -210,6 +208,7 @@ enum HardRows<Power: FocalPower>: RowTileRule {
     _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
     _ flag: inout UInt32
   ) -> Double {
+    typealias V = VectorMath
     let classes = kernel.classes
     let lanes = RowTile.lanes
     prepare(first, count, kernel, w, &flag)
@@ -219,37 +218,40 @@ enum HardRows<Power: FocalPower>: RowTileRule {
       w.targetLogit[r] = kernel.logits[(first + Swift.min(r, count - 1)) * classes + label]
       w.alpha[r] = kernel.classWeights?[label] ?? 1
     }
-    let gamma = kernel.gamma
-    let scale = kernel.gradientScale
-    for r in 0..<lanes {
-      let logP = w.targetLogit[r] - w.maximum[r] - w.logSum[r]
-      let q = -ScalarMath.expMinusOne(logP)
+    let gamma = V.splat(kernel.gamma)
+    let scale = V.splat(kernel.gradientScale)
+    for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+      let logP = V.load(w.targetLogit, at: half) - V.load(w.maximum, at: half)
+        - V.load(w.logSum, at: half)
+      let q = -V.expMinusOne(logP)
       let factor = Power.power(q, gamma: gamma)
-      // Loads happen before the selects: a load inside one side keeps the loop scalar.
-      let rowWeight = w.weight[r] * w.alpha[r]
-      let weight = w.labels[r] == ignore ? 0 : rowWeight
-      w.loss[r] = weight * factor * -logP
-      var coefficient: Float
+      let ignored = V.load(w.labels, at: half) .== IntVector(repeating: ignore)
+      let weight = (V.load(w.weight, at: half) * V.load(w.alpha, at: half))
+        .replacing(with: 0, where: ignored)
+      V.store(weight * factor * -logP, w.loss, at: half)
+      var coefficient: FloatVector
       if Power.isZero {
         coefficient = -weight
       } else {
-        let p = ScalarMath.exp(logP)
-        let ratio = q == 0 ? -1 : logP / q
-        coefficient = weight * factor * (p * ratio * gamma - 1)
+        let p = V.exp(logP)
+        let ratio = (logP / q).replacing(with: -1, where: q .== 0)
+        coefficient = weight * factor * V.multiplyAdd(p * ratio, gamma, V.splat(-1))
       }
       coefficient *= scale
-      w.coefficient[r] = coefficient
-      w.perUnit[r] = coefficient / w.sum[r]
+      V.store(coefficient, w.coefficient, at: half)
+      V.store(coefficient / V.load(w.sum, at: half), w.perUnit, at: half)
     }
     guard let gradient = kernel.gradient else { return finish(first, count, kernel, w) }
     // ∂/∂z_j = coefficient · (δ_jt − p_j), with p_j = e_j / sum.
-    for c in 0..<classes {
-      let column = w.exponentials + c * lanes
-      let label = Int32(c)
-      for r in 0..<lanes {
-        let g = -w.perUnit[r] * column[r]
-        let coefficient = w.coefficient[r]
-        column[r] = w.labels[r] == label ? g + coefficient : g
+    for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+      let perUnit = V.load(w.perUnit, at: half)
+      let coefficient = V.load(w.coefficient, at: half)
+      let labels = V.load(w.labels, at: half)
+      for c in 0..<classes {
+        let index = c * lanes + half
+        let g = -perUnit * V.load(w.exponentials, at: index)
+        let isTarget = labels .== IntVector(repeating: Int32(truncatingIfNeeded: c))
+        V.store(g.replacing(with: g + coefficient, where: isTarget), w.exponentials, at: index)
       }
     }
     RowTile.store(
@@ -266,61 +268,66 @@ enum SoftRows<Power: FocalPower>: RowTileRule {
     _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
     _ flag: inout UInt32
   ) -> Double {
+    typealias V = VectorMath
     let classes = kernel.classes
     let lanes = RowTile.lanes
     prepare(first, count, kernel, w, &flag)
     if let dense = kernel.denseTargets {
       RowTile.load(dense, firstRow: first, count: count, classes: classes, into: w.second)
     }
-    let ignore = kernel.ignoreIndex
+    let ignore = IntVector(repeating: kernel.ignoreIndex)
     let dense = kernel.denseTargets != nil
-    let smoothing = kernel.labelSmoothing
-    let offTarget = smoothing / Float(classes)
-    let gamma = kernel.gamma
-    var bad: UInt32 = 0
-    for r in 0..<lanes {
-      w.loss[r] = 0
-      w.total[r] = 0
-      let weight = w.weight[r]
-      w.weight[r] = w.labels[r] == ignore ? 0 : weight
-    }
-    for c in 0..<classes {
-      let logits = w.tile + c * lanes
-      let exps = w.exponentials + c * lanes
-      let targets = w.second + c * lanes
-      let alpha = kernel.classWeights?[c] ?? 1
-      let label = Int32(c)
-      for r in 0..<lanes {
-        let given = targets[r]
-        let oneHot: Float = w.labels[r] == label ? 1 : 0
-        let raw = dense ? given : oneHot
-        bad |= ScalarMath.nonFiniteBit(raw)
-        let y = raw * (1 - smoothing) + offTarget
-        let weight = w.weight[r] * y * alpha
-        let logP = logits[r] - w.maximum[r] - w.logSum[r]
-        let q = -ScalarMath.expMinusOne(logP)
+    let smoothing = V.splat(kernel.labelSmoothing)
+    let offTarget = V.splat(kernel.labelSmoothing / Float(classes))
+    let gamma = V.splat(kernel.gamma)
+    let scale = V.splat(kernel.gradientScale)
+    var bad = IntVector()
+    for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+      let labels = V.load(w.labels, at: half)
+      let rowWeight = V.load(w.weight, at: half).replacing(with: 0, where: labels .== ignore)
+      let maximum = V.load(w.maximum, at: half)
+      let logSum = V.load(w.logSum, at: half)
+      let sum = V.load(w.sum, at: half)
+      var loss = FloatVector()
+      var total = FloatVector()
+      for c in 0..<classes {
+        let index = c * lanes + half
+        let alpha = V.splat(kernel.classWeights?[c] ?? 1)
+        let oneHot = FloatVector().replacing(
+          with: 1, where: labels .== IntVector(repeating: Int32(truncatingIfNeeded: c)))
+        let raw = dense ? V.load(w.second, at: index) : oneHot
+        bad.replace(with: 1, where: V.isNonFinite(raw))
+        let y = V.multiplyAdd(raw, V.splat(1) - smoothing, offTarget)
+        let weight = rowWeight * y * alpha
+        let logP = V.load(w.tile, at: index) - maximum - logSum
+        let q = -V.expMinusOne(logP)
         let factor = Power.power(q, gamma: gamma)
-        w.loss[r] += weight * factor * -logP
-        var g: Float
+        loss += weight * factor * -logP
+        var g: FloatVector
         if Power.isZero {
           g = -weight
         } else {
-          let p = exps[r] / w.sum[r]
-          let ratio = q == 0 ? -1 : logP / q
-          g = weight * factor * (p * ratio * gamma - 1)
+          let p = V.load(w.exponentials, at: index) / sum
+          let ratio = (logP / q).replacing(with: -1, where: q .== 0)
+          g = weight * factor * V.multiplyAdd(p * ratio, gamma, V.splat(-1))
         }
-        targets[r] = g
-        w.total[r] += g
+        V.store(g, w.second, at: index)
+        total += g
       }
+      V.store(loss, w.loss, at: half)
+      V.store(total / sum, w.perUnit, at: half)
     }
-    flag |= bad
+    if any(bad .!= 0) { flag = 1 }
     guard let gradient = kernel.gradient else { return finish(first, count, kernel, w) }
-    let scale = kernel.gradientScale
-    for r in 0..<lanes { w.perUnit[r] = w.total[r] / w.sum[r] }
-    for c in 0..<classes {
-      let exps = w.exponentials + c * lanes
-      let coefficients = w.second + c * lanes
-      for r in 0..<lanes { exps[r] = (coefficients[r] - exps[r] * w.perUnit[r]) * scale }
+    for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+      let perUnit = V.load(w.perUnit, at: half)
+      for c in 0..<classes {
+        let index = c * lanes + half
+        let coefficients = V.load(w.second, at: index)
+        V.store(
+          (coefficients - V.load(w.exponentials, at: index) * perUnit) * scale, w.exponentials,
+          at: index)
+      }
     }
     RowTile.store(
       w.exponentials, into: gradient, firstRow: first, count: count, classes: classes,
