@@ -95,22 +95,26 @@ struct SoftF1Kernel: @unchecked Sendable {
       RowTile.softmax(
         tile, classes: classes, exponentials: exps, maximum: maximum, sum: sum, logSum: nil,
         flag: &flag)
-      for r in 0..<lanes { sum[r] = 1 / sum[r] }
-      for c in 0..<classes {
-        let column = exps + c * lanes
-        for r in 0..<lanes { column[r] *= sum[r] }
+      for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+        let inverse = VectorMath.splat(1) / VectorMath.load(sum, at: half)
+        for c in 0..<classes {
+          let index = c * lanes + half
+          VectorMath.store(VectorMath.load(exps, at: index) * inverse, exps, at: index)
+        }
       }
     }
-    for r in 0..<count { labelLanes[r] = labels[first + r] }
-    for r in count..<lanes { labelLanes[r] = ignoreIndex }
+    labelLanes.update(from: labels + first, count: count)
+    (labelLanes + count).update(repeating: ignoreIndex, count: lanes - count)
     if let rowWeights {
-      for r in 0..<count { weight[r] = rowWeights[first + r] }
+      weight.update(from: rowWeights + first, count: count)
     } else {
-      for r in 0..<count { weight[r] = 1 }
+      weight.update(repeating: 1, count: count)
     }
-    for r in 0..<lanes {
-      let given = weight[r]
-      weight[r] = labelLanes[r] == ignoreIndex ? 0 : given
+    let ignore = IntVector(repeating: ignoreIndex)
+    for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+      let ignored = VectorMath.load(labelLanes, at: half) .== ignore
+      VectorMath.store(
+        VectorMath.load(weight, at: half).replacing(with: 0, where: ignored), weight, at: half)
     }
     return (exps, weight, labelLanes)
   }
@@ -134,19 +138,24 @@ struct SoftF1Kernel: @unchecked Sendable {
             probability, into: probabilities, firstRow: first, count: count, classes: classes,
             accumulate: false)
         }
-        for (k, focal) in focalClasses.enumerated() {
-          let column = probability + focal * lanes
-          let truePositive = sums + 3 * k * lanes
-          let predicted = truePositive + lanes
-          let actual = predicted + lanes
-          let label = Int32(focal)
-          for r in 0..<lanes {
-            let rowWeight = weight[r]
-            let weighted = column[r] * rowWeight
-            let isClass = labelLanes[r] == label
-            truePositive[r] += isClass ? weighted : 0
-            predicted[r] += weighted
-            actual[r] += isClass ? rowWeight : 0
+        for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+          let rowWeight = VectorMath.load(weight, at: half)
+          let rowLabel = VectorMath.load(labelLanes, at: half)
+          for (k, focal) in focalClasses.enumerated() {
+            let weighted = VectorMath.load(probability, at: focal * lanes + half) * rowWeight
+            let isClass = rowLabel .== IntVector(repeating: Int32(truncatingIfNeeded: focal))
+            let truePositive = 3 * k * lanes + half
+            let predicted = truePositive + lanes
+            let actual = predicted + lanes
+            VectorMath.store(
+              VectorMath.load(sums, at: truePositive)
+                + VectorMath.splat(0).replacing(with: weighted, where: isClass),
+              sums, at: truePositive)
+            VectorMath.store(VectorMath.load(sums, at: predicted) + weighted, sums, at: predicted)
+            VectorMath.store(
+              VectorMath.load(sums, at: actual)
+                + VectorMath.splat(0).replacing(with: rowWeight, where: isClass),
+              sums, at: actual)
           }
         }
         blocks += 1
@@ -187,36 +196,33 @@ struct SoftF1Kernel: @unchecked Sendable {
     let lanes = RowTile.lanes
     let focalIndex = (0..<classes).map { focalClasses.firstIndex(of: $0) }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
-      let mixed = scratch.baseAddress! + (2 * classes + 4) * lanes
-      let slopeOf = mixed + lanes
+      let slopeOf = scratch.baseAddress! + (2 * classes + 4) * lanes
       var flag: UInt32 = 0
       RowTile.forEachBlock(in: range) { first, count in
         let (probability, weight, labelLanes) = prepare(
           first, count, scratch.baseAddress!, from: accumulate ? nil : UnsafePointer(gradient),
           &flag)
-        for r in 0..<lanes {
-          weight[r] *= scale
-          mixed[r] = 0
-        }
-        // h_k per row for each focal class, and Σ_k p_k·h_k.
-        for (k, focal) in focalClasses.enumerated() {
-          let column = probability + focal * lanes
-          let label = Int32(focal)
-          let positive = slopes.positive[k]
-          let negative = slopes.negative[k]
-          let h = slopeOf + k * lanes
-          for r in 0..<lanes {
-            h[r] = (labelLanes[r] == label ? positive : negative) * weight[r]
-            mixed[r] += column[r] * h[r]
+        for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
+          let rowWeight = VectorMath.load(weight, at: half) * VectorMath.splat(scale)
+          let rowLabel = VectorMath.load(labelLanes, at: half)
+          // h_k per row for each focal class, and Σ_k p_k·h_k.
+          var mixed = FloatVector()
+          for (k, focal) in focalClasses.enumerated() {
+            let isClass = rowLabel .== IntVector(repeating: Int32(truncatingIfNeeded: focal))
+            let h = VectorMath.splat(slopes.negative[k])
+              .replacing(with: VectorMath.splat(slopes.positive[k]), where: isClass) * rowWeight
+            VectorMath.store(h, slopeOf, at: k * lanes + half)
+            mixed += VectorMath.load(probability, at: focal * lanes + half) * h
           }
-        }
-        for c in 0..<classes {
-          let column = probability + c * lanes
-          if let k = focalIndex[c] {
-            let h = slopeOf + k * lanes
-            for r in 0..<lanes { column[r] = column[r] * (h[r] - mixed[r]) }
-          } else {
-            for r in 0..<lanes { column[r] = -column[r] * mixed[r] }
+          for c in 0..<classes {
+            let index = c * lanes + half
+            let p = VectorMath.load(probability, at: index)
+            if let k = focalIndex[c] {
+              VectorMath.store(p * (VectorMath.load(slopeOf, at: k * lanes + half) - mixed),
+                               probability, at: index)
+            } else {
+              VectorMath.store(-p * mixed, probability, at: index)
+            }
           }
         }
         RowTile.store(

@@ -70,7 +70,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
       let pads = weights + Self.block
       if rowWeights == nil { weights.initialize(repeating: 1, count: Self.block) }
       var total = 0.0
-      var bad = IntVector()
+      var bad = FloatVector()
       var start = range.lowerBound
       while start < range.upperBound {
         let end = Swift.min(range.upperBound, start + Self.block)
@@ -79,7 +79,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
           for i in 0..<n { weights[i] = rowWeights[(start + i) / rowLength] }
         }
         let (hard, outOfRange) = Self.scanTargets(targets + start, n)
-        if outOfRange { bad[0] = 1 }
+        if outOfRange { bad[0] = .nan }
         let whole = n / width * width
         let useHard = hard && labelSmoothing == 0
         var sum = vectors(
@@ -104,7 +104,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
         total += Double(sum.sum())
         start = end
       }
-      return KernelSum(sum: total, sawNonFinite: any(bad .!= 0))
+      return KernelSum(sum: total, sawNonFinite: bad.sum().isNaN)
     }
   }
 
@@ -129,7 +129,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
     _ hard: Bool, _ power: Power.Type, logits: UnsafePointer<Float>,
     targets: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     losses: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int,
-    bad: inout IntVector
+    bad: inout FloatVector
   ) -> FloatVector {
     hard
       ? hardVectors(
@@ -141,11 +141,12 @@ struct SigmoidFocalKernel: @unchecked Sendable {
   }
 
   /// Targets exactly 0 or 1: writes `count` (a multiple of 16) losses and gradients, returns
-  /// the losses' lane sums and marks non-finite logits in `bad`.
+  /// the losses' lane sums and flags non-finite logits in `bad`
+  /// (``VectorMath/flagNonFinite(_:into:)``).
   private func hardVectors<Power: FocalPower>(
     _ power: Power.Type, logits: UnsafePointer<Float>, targets: UnsafePointer<Float>,
     weights: UnsafePointer<Float>, losses: UnsafeMutablePointer<Float>,
-    gradient: UnsafeMutablePointer<Float>, count: Int, bad: inout IntVector
+    gradient: UnsafeMutablePointer<Float>, count: Int, bad: inout FloatVector
   ) -> FloatVector {
     typealias V = VectorMath
     let gamma = V.splat(self.gamma)
@@ -158,7 +159,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
     while i < count {
       let logit = V.load(logits, at: i)
       let positive = V.load(targets, at: i) .== one
-      bad.replace(with: 1, where: V.isNonFinite(logit))
+      V.flagNonFinite(logit, into: &bad)
       let u = logit.replacing(with: -logit, where: positive)
       let e = V.exp(-V.magnitude(u))
       let onePlus = one + e
@@ -193,7 +194,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
   private func softVectors<Power: FocalPower>(
     _ power: Power.Type, logits: UnsafePointer<Float>, targets: UnsafePointer<Float>,
     weights: UnsafePointer<Float>, losses: UnsafeMutablePointer<Float>,
-    gradient: UnsafeMutablePointer<Float>, count: Int, bad: inout IntVector
+    gradient: UnsafeMutablePointer<Float>, count: Int, bad: inout FloatVector
   ) -> FloatVector {
     typealias V = VectorMath
     let gamma = V.splat(self.gamma)
@@ -208,7 +209,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
     while i < count {
       let logit = V.load(logits, at: i)
       let target = V.load(targets, at: i)
-      bad.replace(with: 1, where: V.isNonFinite(logit) .| V.isNonFinite(target))
+      V.flagNonFinite(logit + target, into: &bad)
       let y = V.multiplyAdd(target, one - smoothing, smoothing * V.splat(0.5))
       let positive = logit .>= V.splat(0)
       let e = V.exp(-V.magnitude(logit))

@@ -18,8 +18,8 @@ public struct ClassIndexScan: Sendable, Equatable {
   ///   - labels: One class index per sample.
   ///   - classes: The number of classes.
   ///   - ignoreIndex: The index that marks an ignored sample.
-  ///   - rowWeights: Optional multiplier per sample; a sample with weight 0 and a mask still
-  ///     counts toward ``keptCount`` only when its weight is non-zero.
+  ///   - rowWeights: Optional multiplier per sample; with them, a sample counts toward
+  ///     ``keptCount`` only when its weight is non-zero.
   ///   - classWeights: Optional weight per class.
   ///   - loss: The loss name, for error messages.
   /// - Throws: ``LossKitError/labelOutOfRange(loss:label:sample:classCount:ignoreIndex:)``.
@@ -28,6 +28,21 @@ public struct ClassIndexScan: Sendable, Equatable {
     rowWeights: UnsafeBufferPointer<Float>?, classWeights: [Float]?, loss: String
   ) throws {
     classCounts = Array(repeating: 0, count: classes)
+    if rowWeights == nil {
+      // Without sample weights every sum follows from the class counts, which chunks of
+      // labels count on every core.
+      let counts = Self.count(labels, classes: classes, ignoreIndex: ignoreIndex)
+      if counts.invalid {
+        try Self.throwFirstInvalid(labels, classes: classes, ignoreIndex: ignoreIndex, loss: loss)
+      }
+      classCounts = counts.perClass
+      keptCount = classCounts.reduce(0, +)
+      keptWeight = Double(keptCount)
+      for (label, count) in classCounts.enumerated() {
+        keptClassWeight += Double(count) * Double(classWeights?[label] ?? 1)
+      }
+      return
+    }
     for (sample, label) in labels.enumerated() where label != ignoreIndex {
       guard label >= 0, Int(label) < classes else {
         throw LossKitError.labelOutOfRange(
@@ -35,11 +50,71 @@ public struct ClassIndexScan: Sendable, Equatable {
           ignoreIndex: Int(ignoreIndex))
       }
       let weight = Double(rowWeights?[sample] ?? 1)
-      guard weight != 0 || rowWeights == nil else { continue }
+      guard weight != 0 else { continue }
       keptCount += 1
       keptWeight += weight
       keptClassWeight += weight * Double(classWeights?[Int(label)] ?? 1)
       classCounts[Int(label)] += 1
+    }
+  }
+
+  /// Kept labels per class, and whether a label was out of range.
+  struct Counts: KernelPartial {
+    var perClass: [Int] = []
+    var invalid = false
+
+    init() {}
+
+    init(perClass: [Int], invalid: Bool) {
+      self.perClass = perClass
+      self.invalid = invalid
+    }
+
+    mutating func combine(with other: Counts) {
+      if perClass.isEmpty { perClass = other.perClass } else {
+        for index in other.perClass.indices { perClass[index] += other.perClass[index] }
+      }
+      invalid = invalid || other.invalid
+    }
+  }
+
+  private static func count(
+    _ labels: UnsafeBufferPointer<Int32>, classes: Int, ignoreIndex: Int32
+  ) -> Counts {
+    guard let first = labels.baseAddress else {
+      return Counts(perClass: Array(repeating: 0, count: classes), invalid: false)
+    }
+    let base = SendablePointer(first)
+    var total = Parallel.sum(count: labels.count, grain: 1 << 16) { range in
+      var perClass = [Int](repeating: 0, count: classes)
+      var invalid = false
+      perClass.withUnsafeMutableBufferPointer { counts in
+        for index in range {
+          let label = base.base[index]
+          if label == ignoreIndex { continue }
+          // One unsigned comparison covers both label < 0 and label ≥ classes.
+          if UInt32(bitPattern: label) >= UInt32(classes) {
+            invalid = true
+            break
+          }
+          counts[Int(label)] += 1
+        }
+      }
+      return Counts(perClass: perClass, invalid: invalid)
+    }
+    if total.perClass.isEmpty { total.perClass = Array(repeating: 0, count: classes) }
+    return total
+  }
+
+  private static func throwFirstInvalid(
+    _ labels: UnsafeBufferPointer<Int32>, classes: Int, ignoreIndex: Int32, loss: String
+  ) throws {
+    for (sample, label) in labels.enumerated() where label != ignoreIndex {
+      if label < 0 || Int(label) >= classes {
+        throw LossKitError.labelOutOfRange(
+          loss: loss, label: Int(label), sample: sample, classCount: classes,
+          ignoreIndex: Int(ignoreIndex))
+      }
     }
   }
 }

@@ -64,12 +64,12 @@ public enum RowTile {
     maximum: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
     logSum: UnsafeMutablePointer<Float>?, flag: inout UInt32
   ) {
-    var bad = IntVector()
+    var bad = FloatVector()
     for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
       var largest = VectorMath.splat(-.infinity)
       for c in 0..<classes {
         let z = VectorMath.load(tile, at: c * lanes + half)
-        bad.replace(with: 1, where: VectorMath.isNonFinite(z))
+        VectorMath.flagNonFinite(z, into: &bad)
         largest = largest.replacing(with: z, where: z .> largest)
       }
       var total = FloatVector()
@@ -83,7 +83,7 @@ public enum RowTile {
       // The sum is at least 1 (the maximum's own term) unless a logit was NaN.
       if let logSum { VectorMath.store(VectorMath.log(total), logSum, at: half) }
     }
-    if any(bad .!= 0) { flag = 1 }
+    if bad.sum().isNaN { flag = 1 }
   }
 
   /// Calls `body(firstRow, count)` for each block of `range`.

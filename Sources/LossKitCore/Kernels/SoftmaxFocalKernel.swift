@@ -281,7 +281,7 @@ enum SoftRows<Power: FocalPower>: RowTileRule {
     let offTarget = V.splat(kernel.labelSmoothing / Float(classes))
     let gamma = V.splat(kernel.gamma)
     let scale = V.splat(kernel.gradientScale)
-    var bad = IntVector()
+    var bad = FloatVector()
     for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
       let labels = V.load(w.labels, at: half)
       let rowWeight = V.load(w.weight, at: half).replacing(with: 0, where: labels .== ignore)
@@ -296,7 +296,7 @@ enum SoftRows<Power: FocalPower>: RowTileRule {
         let oneHot = FloatVector().replacing(
           with: 1, where: labels .== IntVector(repeating: Int32(truncatingIfNeeded: c)))
         let raw = dense ? V.load(w.second, at: index) : oneHot
-        bad.replace(with: 1, where: V.isNonFinite(raw))
+        V.flagNonFinite(raw, into: &bad)
         let y = V.multiplyAdd(raw, V.splat(1) - smoothing, offTarget)
         let weight = rowWeight * y * alpha
         let logP = V.load(w.tile, at: index) - maximum - logSum
@@ -317,7 +317,7 @@ enum SoftRows<Power: FocalPower>: RowTileRule {
       V.store(loss, w.loss, at: half)
       V.store(total / sum, w.perUnit, at: half)
     }
-    if any(bad .!= 0) { flag = 1 }
+    if bad.sum().isNaN { flag = 1 }
     guard let gradient = kernel.gradient else { return finish(first, count, kernel, w) }
     for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
       let perUnit = V.load(w.perUnit, at: half)
