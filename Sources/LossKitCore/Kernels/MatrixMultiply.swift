@@ -9,7 +9,7 @@
 /// The tile's vectors are one register wide (`SIMD4<Float>` for the default x86-64 target,
 /// `SIMD8<Float>` with `LOSSKIT_TARGET_CPU`, i.e. AVX2) and multiply by explicit splats:
 /// wider vectors, or `vector * scalar`, are re-vectorised poorly by LLVM here and ran ~7×
-/// slower (see docs/benchmarks.md).
+/// slower.
 public enum Matrix {
   #if LOSSKIT_FMA
     typealias Lane = SIMD8<Float>
