@@ -91,7 +91,9 @@ struct SoftF1Kernel: @unchecked Sendable {
     if let probabilities {
       RowTile.load(probabilities, firstRow: first, count: count, classes: classes, into: exps)
     } else {
-      RowTile.load(logits, firstRow: first, count: count, classes: classes, into: tile)
+      RowTile.load(
+        logits, firstRow: first, count: count, classes: classes, into: tile, maximum: maximum,
+        flag: &flag)
       RowTile.softmax(
         tile, classes: classes, exponentials: exps, maximum: maximum, sum: sum, logSum: nil,
         flag: &flag)

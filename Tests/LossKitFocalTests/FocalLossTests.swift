@@ -32,6 +32,13 @@ struct FocalCase: CustomTestStringConvertible, Sendable {
     FocalCase(gamma: 2, alpha: nil, dense: true),
     FocalCase(gamma: 1.5, alpha: [2, 1, 1, 1], smoothing: 0.2, dense: true, weighted: true),
     FocalCase(gamma: 2, alpha: nil, rows: 16, classes: 17),
+    // Full 32-row tiles take the 4×4-transpose path; 10 and 5 classes end in a block that
+    // overlaps the one before it.
+    FocalCase(gamma: 2, alpha: [0.5, 1, 2, 3, 1, 1, 0.5, 2, 1, 1], weighted: true, rows: 70,
+              classes: 10),
+    FocalCase(gamma: 0, alpha: nil, rows: 64, classes: 5),
+    FocalCase(gamma: 1, alpha: nil, smoothing: 0.1, rows: 64, classes: 8),
+    FocalCase(gamma: 2, alpha: nil, dense: true, rows: 40, classes: 6),
   ]
 
   @Test("value matches the reference and the gradient matches finite differences",
@@ -173,6 +180,22 @@ struct FocalCase: CustomTestStringConvertible, Sendable {
       let input = try! Tensor(shape: [2, 3], scalars: [0, 1, bad, 3, 4, 5])
       #expect(throws: LossKitError.nonFiniteInput(loss: "focal", input: "output 'logits'", index: 2)) {
         try FocalLoss()(input, Targets(classIndices: [0, 1]))
+      }
+    }
+  }
+
+  @Test("a non-finite logit inside a full tile is reported, whichever class it is in",
+        arguments: [Float.nan, .infinity, -.infinity])
+  func nonFiniteLogitInFullTile(bad: Float) {
+    var data = TestData(seed: 5)
+    let labels = data.labels(64, classes: 10)
+    for index in [0, 407, 639] {
+      var input = data.normal([64, 10])
+      input.withUnsafeMutableBufferPointer { $0[index] = bad }
+      #expect(
+        throws: LossKitError.nonFiniteInput(loss: "focal", input: "output 'logits'", index: index)
+      ) {
+        try FocalLoss()(input, Targets(classIndices: labels))
       }
     }
   }

@@ -41,6 +41,32 @@ import Testing
   }
 }
 
+extension CompositeOfAllLossesTests {
+  @Test("composed softmax losses over full 32-row tiles add their gradients once each")
+  func fullTilesAccumulate() throws {
+    var data = TestData(seed: 62)
+    // 70 rows: two full tiles and a partial one; 5 classes: overlapping 4×4 blocks.
+    let logits = data.normal([70, 5])
+    let labels = Targets(classIndices: data.labels(70, classes: 5, ignored: 0.1))
+    let focal = try FocalLoss(gamma: 2)
+    let weighted = try WeightedCrossEntropyLoss(weights: [0.5, 1, 4, 2, 1])
+    let f1 = try FocalF1Loss(focalClasses: [0, 3])
+    let composite = 0.5 * focal + 0.3 * weighted + 0.2 * f1
+    let result = try composite(["logits": logits], ["labels": labels])
+    func reference(_ z: [Double]) throws -> Double {
+      try 0.5 * focal.referenceValue(z, shape: logits.shape, targets: labels)
+        + 0.3 * weighted.referenceValue(z, shape: logits.shape, targets: labels)
+        + 0.2 * f1.referenceValue(z, shape: logits.shape, targets: labels)
+    }
+    let z = logits.scalars.map(Double.init)
+    #expect(isClose(result.value, try reference(z), relative: 1e-4, absolute: 1e-6))
+    let problems = mismatches(
+      result.gradients["logits"]!.scalars.map(Double.init),
+      try finiteDifferenceGradient(at: z, reference), relative: 2e-3, absolute: 2e-5)
+    #expect(problems.isEmpty, "\(problems.prefix(5))")
+  }
+}
+
 @Suite struct StandardRegistryTests {
   @Test func holdsEveryBuiltIn() {
     #expect(LossRegistry.standard.names == [

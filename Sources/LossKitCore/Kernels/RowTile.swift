@@ -29,6 +29,59 @@ public enum RowTile {
     }
   }
 
+  /// ``load(_:firstRow:count:classes:into:)`` that also writes each row's largest value to
+  /// `maximum[r]` and sets `flag` when a value is `−∞`.
+  ///
+  /// Full tiles of at least four classes move as 4×4 transposes (``QuadTranspose``); others
+  /// copy scalars. A NaN or `+∞` may be skipped by the maximum but makes its row's
+  /// exponential sum NaN, which ``softmax(_:classes:exponentials:maximum:sum:logSum:flag:)``
+  /// flags; `−∞` would vanish into a zero exponential, so it is caught here by a running
+  /// minimum, a quarter of the cost of testing every logit in the exponential pass.
+  @inlinable @inline(__always)
+  public static func load(
+    _ matrix: UnsafePointer<Float>, firstRow: Int, count: Int, classes: Int,
+    into tile: UnsafeMutablePointer<Float>, maximum: UnsafeMutablePointer<Float>,
+    flag: inout UInt32
+  ) {
+    let rows = matrix + firstRow * classes
+    guard count == lanes, classes >= 4 else {
+      var row = rows
+      var smallest = Float.infinity
+      for r in 0..<lanes {
+        var target = tile + r
+        var largest = -Float.infinity
+        for c in 0..<classes {
+          let z = row[c]
+          target.pointee = z
+          largest = z > largest ? z : largest
+          smallest = z < smallest ? z : smallest
+          target += lanes
+        }
+        maximum[r] = largest
+        if r &+ 1 < count { row += classes }
+      }
+      if smallest == -.infinity { flag = 1 }
+      return
+    }
+    var smallest = SIMD4<Float>(repeating: .infinity)
+    for r in stride(from: 0, to: lanes, by: 4) {
+      var largest = SIMD4<Float>(repeating: -.infinity)
+      let quad = rows + r * classes
+      QuadTranspose.forEachBlock(classes: classes) { c in
+        let columns = QuadTranspose.transpose(QuadTranspose.load(quad + c, stride: classes))
+        QuadTranspose.store(columns, tile + (c &* lanes &+ r), stride: lanes)
+        largest = QuadTranspose.maximum(
+          QuadTranspose.maximum(columns.0, columns.1),
+          QuadTranspose.maximum(QuadTranspose.maximum(columns.2, columns.3), largest))
+        smallest = QuadTranspose.minimum(
+          QuadTranspose.minimum(columns.0, columns.1),
+          QuadTranspose.minimum(QuadTranspose.minimum(columns.2, columns.3), smallest))
+      }
+      UnsafeMutableRawPointer(maximum + r).storeBytes(of: largest, as: SIMD4<Float>.self)
+    }
+    if smallest.min() == -.infinity { flag = 1 }
+  }
+
   /// Copies the valid rows of `tile` back into `matrix`, adding when `accumulate` is set.
   @inlinable @inline(__always)
   public static func store(
@@ -54,34 +107,30 @@ public enum RowTile {
   }
 
   /// Writes `exp(z − max)` for each logit of `tile` into `exponentials` and, per lane, the
-  /// row maximum, the sum of the exponentials and (when `logSum` is given) its logarithm; ORs
-  /// a non-finite flag into `flag`.
+  /// sum of the exponentials and (when `logSum` is given) its logarithm, given each row's
+  /// `maximum`; sets `flag` when a sum is NaN, which a NaN or `+∞` logit makes it.
   ///
   /// Afterwards `log p_c = z_c − maximum − logSum` and `p_c = exponentials[c] / sum`.
   @inlinable @inline(__always)
   public static func softmax(
     _ tile: UnsafePointer<Float>, classes: Int, exponentials: UnsafeMutablePointer<Float>,
-    maximum: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>,
+    maximum: UnsafePointer<Float>, sum: UnsafeMutablePointer<Float>,
     logSum: UnsafeMutablePointer<Float>?, flag: inout UInt32
   ) {
     var bad = FloatVector()
     for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
-      var largest = VectorMath.splat(-.infinity)
-      for c in 0..<classes {
-        let z = VectorMath.load(tile, at: c * lanes + half)
-        VectorMath.flagNonFinite(z, into: &bad)
-        largest = largest.replacing(with: z, where: z .> largest)
-      }
+      let largest = VectorMath.load(maximum, at: half)
       var total = FloatVector()
       for c in 0..<classes {
-        let e = VectorMath.exp(VectorMath.load(tile, at: c * lanes + half) - largest)
+        let e = VectorMath.expOfNonPositive(VectorMath.load(tile, at: c * lanes + half) - largest)
         VectorMath.store(e, exponentials, at: c * lanes + half)
         total += e
       }
-      VectorMath.store(largest, maximum, at: half)
+      VectorMath.flagNonFinite(total, into: &bad)
       VectorMath.store(total, sum, at: half)
-      // The sum is at least 1 (the maximum's own term) unless a logit was NaN.
-      if let logSum { VectorMath.store(VectorMath.log(total), logSum, at: half) }
+      // The sum is at least 1 (the maximum's own term) unless it is NaN, which the flag
+      // reports.
+      if let logSum { VectorMath.store(VectorMath.logOfNormal(total), logSum, at: half) }
     }
     if bad.sum().isNaN { flag = 1 }
   }

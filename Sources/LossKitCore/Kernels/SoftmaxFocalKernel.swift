@@ -92,7 +92,7 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
     let kernel = self
     let lanes = RowTile.lanes
     return Parallel.sum(count: rows, grain: rowGrain) { range in
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: (3 * kernel.classes + 10) * lanes) {
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: (3 * kernel.classes + 11) * lanes) {
         scratch in
         // Lanes are read before selects, so every slot must hold a defined value.
         scratch.initialize(repeating: 0)
@@ -122,6 +122,7 @@ struct RowWorkspace {
   let perUnit: UnsafeMutablePointer<Float>
   let loss: UnsafeMutablePointer<Float>
   let targetLogit: UnsafeMutablePointer<Float>
+  let targetExponential: UnsafeMutablePointer<Float>
   let alpha: UnsafeMutablePointer<Float>
   let labels: UnsafeMutablePointer<Int32>
 
@@ -141,7 +142,8 @@ struct RowWorkspace {
     loss = rest + 6 * lanes
     targetLogit = rest + 7 * lanes
     alpha = rest + 8 * lanes
-    labels = UnsafeMutableRawPointer(rest + 9 * lanes).assumingMemoryBound(to: Int32.self)
+    targetExponential = rest + 9 * lanes
+    labels = UnsafeMutableRawPointer(rest + 10 * lanes).assumingMemoryBound(to: Int32.self)
   }
 }
 
@@ -161,7 +163,9 @@ extension RowTileRule {
     _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
     _ flag: inout UInt32
   ) {
-    RowTile.load(kernel.logits, firstRow: first, count: count, classes: kernel.classes, into: w.tile)
+    RowTile.load(
+      kernel.logits, firstRow: first, count: count, classes: kernel.classes, into: w.tile,
+      maximum: w.maximum, flag: &flag)
     RowTile.softmax(
       w.tile, classes: kernel.classes, exponentials: w.exponentials, maximum: w.maximum,
       sum: w.sum, logSum: w.logSum, flag: &flag)
@@ -215,7 +219,8 @@ enum HardRows<Power: FocalPower>: RowTileRule {
     let ignore = kernel.ignoreIndex
     for r in 0..<lanes {
       let label = w.labels[r] == ignore ? 0 : Int(w.labels[r])
-      w.targetLogit[r] = kernel.logits[(first + Swift.min(r, count - 1)) * classes + label]
+      w.targetLogit[r] = w.tile[label &* lanes &+ r]
+      w.targetExponential[r] = w.exponentials[label &* lanes &+ r]
       w.alpha[r] = kernel.classWeights?[label] ?? 1
     }
     let gamma = V.splat(kernel.gamma)
@@ -233,7 +238,7 @@ enum HardRows<Power: FocalPower>: RowTileRule {
       if Power.isZero {
         coefficient = -weight
       } else {
-        let p = V.exp(logP)
+        let p = V.load(w.targetExponential, at: half) / V.load(w.sum, at: half)
         let ratio = (logP / q).replacing(with: -1, where: q .== 0)
         coefficient = weight * factor * V.multiplyAdd(p * ratio, gamma, V.splat(-1))
       }
@@ -241,23 +246,60 @@ enum HardRows<Power: FocalPower>: RowTileRule {
       V.store(coefficient, w.coefficient, at: half)
       V.store(coefficient / V.load(w.sum, at: half), w.perUnit, at: half)
     }
-    guard let gradient = kernel.gradient else { return finish(first, count, kernel, w) }
-    // ∂/∂z_j = coefficient · (δ_jt − p_j), with p_j = e_j / sum.
-    for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
-      let perUnit = V.load(w.perUnit, at: half)
-      let coefficient = V.load(w.coefficient, at: half)
-      let labels = V.load(w.labels, at: half)
-      for c in 0..<classes {
-        let index = c * lanes + half
-        let g = -perUnit * V.load(w.exponentials, at: index)
-        let isTarget = labels .== IntVector(repeating: Int32(truncatingIfNeeded: c))
-        V.store(g.replacing(with: g + coefficient, where: isTarget), w.exponentials, at: index)
+    if let gradient = kernel.gradient {
+      storeGradient(first, count, kernel, w, into: gradient)
+    }
+    return finish(first, count, kernel, w)
+  }
+
+  /// Writes `∂/∂z_j = coefficient · δ_jt − perUnit · e_j` row by row.
+  ///
+  /// Computed while transposing back, this costs one multiply per element more than a plain
+  /// copy and saves a vector pass over the tile. Full tiles of at least four classes written
+  /// (not accumulated) go through 4×4 transposes, whose last block may overlap the one before
+  /// it; the target terms are added once the row is written.
+  @inline(__always)
+  static func storeGradient(
+    _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
+    into gradient: UnsafeMutablePointer<Float>
+  ) {
+    let classes = kernel.classes
+    let lanes = RowTile.lanes
+    let rows = gradient + first * classes
+    if count == lanes, classes >= 4, !kernel.accumulate {
+      for r in stride(from: 0, to: lanes, by: 4) {
+        let perUnit = -UnsafeRawPointer(w.perUnit + r).loadUnaligned(as: SIMD4<Float>.self)
+        let quad = rows + r * classes
+        QuadTranspose.forEachBlock(classes: classes) { c in
+          let e = QuadTranspose.load(w.exponentials + (c &* lanes &+ r), stride: lanes)
+          QuadTranspose.store(
+            QuadTranspose.transpose((perUnit * e.0, perUnit * e.1, perUnit * e.2, perUnit * e.3)),
+            quad + c, stride: classes)
+        }
+      }
+    } else {
+      var row = rows
+      for r in 0..<count {
+        let perUnit = -w.perUnit[r]
+        var source = w.exponentials + r
+        if kernel.accumulate {
+          for c in 0..<classes {
+            row[c] += perUnit * source.pointee
+            source += lanes
+          }
+        } else {
+          for c in 0..<classes {
+            row[c] = perUnit * source.pointee
+            source += lanes
+          }
+        }
+        row += classes
       }
     }
-    RowTile.store(
-      w.exponentials, into: gradient, firstRow: first, count: count, classes: classes,
-      accumulate: kernel.accumulate)
-    return finish(first, count, kernel, w)
+    for r in 0..<count {
+      let label = w.labels[r]
+      if label != kernel.ignoreIndex { rows[r * classes + Int(label)] += w.coefficient[r] }
+    }
   }
 }
 
