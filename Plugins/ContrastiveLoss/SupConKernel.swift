@@ -178,7 +178,7 @@ struct SupConKernel: @unchecked Sendable {
     let shift = largest.max() * inverseTemperature
     var total = FloatVector()
     @inline(__always) func addExponentials(_ row: UnsafePointer<Float>, _ j: Int) {
-      total += V.exp(V.multiplyAdd(V.load(row, at: j), V.splat(inverseTemperature), V.splat(-shift)))
+      total += V.expOfNonPositive(V.multiplyAdd(V.load(row, at: j), V.splat(inverseTemperature), V.splat(-shift)))
     }
     for j in stride(from: 0, to: whole, by: width) { addExponentials(row, j) }
     if rest > 0 { addExponentials(tailRow, 0) }
@@ -216,8 +216,8 @@ struct SupConKernel: @unchecked Sendable {
       _ logSums: UnsafePointer<Float>, _ j: Int
     ) {
       let logit = V.load(row, at: j) * inverseTemperature
-      let fromAnchor = anchorWeight * V.exp(logit - anchorLogSum)
-      let fromOther = V.load(weights, at: j) * V.exp(logit - V.load(logSums, at: j))
+      let fromAnchor = anchorWeight * V.expOfNonPositive(logit - anchorLogSum)
+      let fromOther = V.load(weights, at: j) * V.expOfNonPositive(logit - V.load(logSums, at: j))
       let share = anchorShare + V.load(shares, at: j)
       let positive = V.load(labels, at: j) .== anchorLabel
       let gradient = fromAnchor + fromOther

@@ -161,7 +161,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
       let positive = V.load(targets, at: i) .== one
       V.flagNonFinite(logit, into: &bad)
       let u = logit.replacing(with: -logit, where: positive)
-      let e = V.exp(-V.magnitude(u))
+      let e = V.expOfNonPositive(-V.magnitude(u))
       let onePlus = one + e
       let s = one / onePlus
       let es = e * s
@@ -212,7 +212,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
       V.flagNonFinite(logit + target, into: &bad)
       let y = V.multiplyAdd(target, one - smoothing, smoothing * V.splat(0.5))
       let positive = logit .>= V.splat(0)
-      let e = V.exp(-V.magnitude(logit))
+      let e = V.expOfNonPositive(-V.magnitude(logit))
       let onePlus = one + e
       let s = one / onePlus
       let es = e * s

@@ -48,6 +48,65 @@ import Testing
   }
 }
 
+@Suite struct VectorMathTests {
+  /// `count` values evenly spread over `range`, a multiple of 16.
+  func sweep(_ range: ClosedRange<Float>, count: Int = 4_096) -> [Float] {
+    (0..<count).map { range.lowerBound + Float($0) / Float(count - 1) * (range.upperBound - range.lowerBound) }
+  }
+
+  /// `fast` applied 16 lanes at a time.
+  func apply(_ values: [Float], _ fast: (FloatVector) -> FloatVector) -> [Float] {
+    stride(from: 0, to: values.count, by: 16).flatMap { start in
+      let result = fast(FloatVector(values[start..<(start + 16)]))
+      return (0..<16).map { result[$0] }
+    }
+  }
+
+  func maxRelativeError(
+    _ values: [Float], _ fast: (FloatVector) -> FloatVector, _ exact: (Double) -> Double
+  ) -> Double {
+    zip(values, apply(values, fast)).reduce(0) { worst, pair in
+      let want = exact(Double(pair.0))
+      guard want.isFinite, abs(want) > 1e-30 else { return worst }
+      return max(worst, abs(Double(pair.1) - want) / abs(want))
+    }
+  }
+
+  @Test func expIsAccurateAndSaturates() {
+    #expect(maxRelativeError(sweep(-87...88), VectorMath.exp, Foundation.exp) < 3e-7)
+    let special = apply([-1e4, -.infinity, 100, .nan] + Array(repeating: 0, count: 12), VectorMath.exp)
+    #expect(special[0] == 0 && special[1] == 0 && special[2] == .infinity && special[3].isNaN)
+    #expect(special[4] == 1)
+  }
+
+  @Test("exp of non-positive arguments: 2 ulp down to −87.3, then a tiny normal number")
+  func expOfNonPositive() {
+    #expect(maxRelativeError(sweep(-87.3...0), VectorMath.expOfNonPositive, Foundation.exp) < 3e-7)
+    let special = apply(
+      [-1e4, -.infinity, .nan, 0] + Array(repeating: -1, count: 12), VectorMath.expOfNonPositive)
+    #expect(special[0] > 0 && special[0] < 1.3e-38 && special[1] == special[0])
+    #expect(special[2].isNaN && special[3] == 1)
+  }
+
+  @Test func expMinusOneKeepsSmallValues() {
+    #expect(maxRelativeError(
+      sweep(-20...0), VectorMath.expMinusOneOfNonPositive, Foundation.expm1) < 1e-6)
+    let small = apply(Array(repeating: -1e-9, count: 16), VectorMath.expMinusOneOfNonPositive)
+    #expect(abs(Double(small[0]) + 1e-9) < 1e-16)
+    #expect(apply(Array(repeating: -200, count: 16), VectorMath.expMinusOneOfNonPositive)[0] == -1)
+  }
+
+  @Test func logIsAccurateIncludingSubnormals() {
+    #expect(maxRelativeError(sweep(1e-6...1e4), VectorMath.log, Foundation.log) < 3e-7)
+    #expect(maxRelativeError(sweep(1...1e4), { VectorMath.logOfNormal($0) }, Foundation.log) < 3e-7)
+    let tiny = Float.leastNonzeroMagnitude * 1_000
+    let special = apply([tiny, 0, -1, .infinity] + Array(repeating: 1, count: 12), VectorMath.log)
+    #expect(abs(Double(special[0]) - Foundation.log(Double(tiny))) < 1e-4)
+    #expect(special[1] == -.infinity && special[2].isNaN && special[3] == .infinity)
+    #expect(special[4] == 0)
+  }
+}
+
 @Suite struct MatrixMultiplyTests {
   @Test("the blocked product equals the textbook one", arguments: [
     (1, 1, 1, false, false), (7, 9, 5, false, false), (13, 17, 300, true, false),

@@ -68,14 +68,17 @@ public enum RowTile {
       var largest = SIMD4<Float>(repeating: -.infinity)
       let quad = rows + r * classes
       QuadTranspose.forEachBlock(classes: classes) { c in
-        let columns = QuadTranspose.transpose(QuadTranspose.load(quad + c, stride: classes))
+        let values = QuadTranspose.load(quad + c, stride: classes)
+        let columns = QuadTranspose.transpose(values)
         QuadTranspose.store(columns, tile + (c &* lanes &+ r), stride: lanes)
         largest = QuadTranspose.maximum(
           QuadTranspose.maximum(columns.0, columns.1),
           QuadTranspose.maximum(QuadTranspose.maximum(columns.2, columns.3), largest))
+        // The minimum over the untransposed rows: comparisons of other pairs than the
+        // maximum's, which LLVM would otherwise share and turn into three-instruction selects.
         smallest = QuadTranspose.minimum(
-          QuadTranspose.minimum(columns.0, columns.1),
-          QuadTranspose.minimum(QuadTranspose.minimum(columns.2, columns.3), smallest))
+          QuadTranspose.minimum(values.0, values.1),
+          QuadTranspose.minimum(QuadTranspose.minimum(values.2, values.3), smallest))
       }
       UnsafeMutableRawPointer(maximum + r).storeBytes(of: largest, as: SIMD4<Float>.self)
     }

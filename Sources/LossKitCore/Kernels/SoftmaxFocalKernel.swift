@@ -228,7 +228,7 @@ enum HardRows<Power: FocalPower>: RowTileRule {
     for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
       let logP = V.load(w.targetLogit, at: half) - V.load(w.maximum, at: half)
         - V.load(w.logSum, at: half)
-      let q = -V.expMinusOne(logP)
+      let q = -V.expMinusOneOfNonPositive(logP)
       let factor = Power.power(q, gamma: gamma)
       let ignored = V.load(w.labels, at: half) .== IntVector(repeating: ignore)
       let weight = (V.load(w.weight, at: half) * V.load(w.alpha, at: half))
@@ -296,9 +296,11 @@ enum HardRows<Power: FocalPower>: RowTileRule {
         row += classes
       }
     }
+    var row = rows
     for r in 0..<count {
       let label = w.labels[r]
-      if label != kernel.ignoreIndex { rows[r * classes + Int(label)] += w.coefficient[r] }
+      if label != kernel.ignoreIndex { row[Int(label)] += w.coefficient[r] }
+      row += classes
     }
   }
 }
@@ -342,7 +344,7 @@ enum SoftRows<Power: FocalPower>: RowTileRule {
         let y = V.multiplyAdd(raw, V.splat(1) - smoothing, offTarget)
         let weight = rowWeight * y * alpha
         let logP = V.load(w.tile, at: index) - maximum - logSum
-        let q = -V.expMinusOne(logP)
+        let q = -V.expMinusOneOfNonPositive(logP)
         let factor = Power.power(q, gamma: gamma)
         loss += weight * factor * -logP
         var g: FloatVector

@@ -49,20 +49,22 @@ public enum VectorMath {
   /// `eˣ`: about 2 ulp for `x ≤ 88`; 0 below −87.3, `+∞` above 88.72.
   @inlinable @inline(__always)
   public static func exp(_ x: FloatVector) -> FloatVector {
-    let high = x .> splat(88)
-    let result = expOfNonPositive(x.replacing(with: splat(88), where: high))
-    return result.replacing(with: .infinity, where: x .> splat(88.722_83))
+    let result = expOfNonPositive(x.replacing(with: splat(88), where: x .> splat(88)))
+    return result.replacing(with: 0, where: x .< splat(-87.3))
+      .replacing(with: .infinity, where: x .> splat(88.722_83))
   }
 
-  /// `eˣ` for `x ≤ 88` (in practice `x ≤ 0`, as `z − max z` in a softmax): about 2 ulp; 0
-  /// below −87.3; NaN stays NaN.
+  /// `eˣ` for `x ≤ 88` (in practice `x ≤ 0`, as `z − max z` in a softmax): about 2 ulp down
+  /// to `x = −87.3`; below that `e^−87.3 ≈ 1.2·10⁻³⁸` (near the smallest normal Float) instead
+  /// of a smaller number or 0. NaN stays NaN.
   ///
-  /// The clamps on the overflow side cost a quarter of ``exp(_:)`` at the default x86-64
-  /// target, where a select is three instructions; a softmax never needs them.
+  /// ``exp(_:)`` without its range fix-ups, which cost a third of it at the default x86-64
+  /// target (a select is three instructions there, and the masks must stay live across the
+  /// polynomial). In a softmax the difference below −87.3 is far under the rounding of every
+  /// sum and product it enters.
   @inlinable @inline(__always)
   public static func expOfNonPositive(_ x: FloatVector) -> FloatVector {
-    let tiny = x .< splat(-87.3)
-    let clamped = x.replacing(with: splat(-87.3), where: tiny)
+    let clamped = x.replacing(with: splat(-87.3), where: x .< splat(-87.3))
     // Round x·log2(e) to an integer n by adding 1.5·2²³: the sum's low mantissa bits hold n.
     let shifted = multiplyAdd(clamped, splat(1.442_695_04), splat(12_582_912))
     let n = shifted - splat(12_582_912)
@@ -71,17 +73,16 @@ public enum VectorMath {
     r = multiplyAdd(n, splat(2.121_944_4e-4), r)
     // eʳ = 1 + r + r²·q(r), q of degree 4 fitted for relative error on |r| ≤ ln2/2: as
     // accurate in Float as the classic degree-5 q (1.96 ulp either way), one multiply-add less.
-    let r2 = r * r
-    let high = multiplyAdd(
-      multiplyAdd(splat(1.375_425_5e-3), r, splat(8.366_405e-3)), r2,
-      multiplyAdd(splat(4.166_921_6e-2), r, splat(1.666_654e-1)))
-    let p = multiplyAdd(high, r, splat(4.999_999_9e-1))
-    let mantissa = multiplyAdd(p, r2, r + splat(1))
+    var p = multiplyAdd(splat(1.375_425_5e-3), r, splat(8.366_405e-3))
+    p = multiplyAdd(p, r, splat(4.166_921_6e-2))
+    p = multiplyAdd(p, r, splat(1.666_654e-1))
+    p = multiplyAdd(p, r, splat(4.999_999_9e-1))
+    let mantissa = multiplyAdd(p, r * r, r + splat(1))
     let exponent: IntVector =
       unsafeBitCast(shifted, to: IntVector.self) &- IntVector(repeating: 0x4B40_0000)
     let scale: FloatVector = unsafeBitCast(
       (exponent &+ IntVector(repeating: 127)) &<< IntVector(repeating: 23), to: FloatVector.self)
-    return (mantissa * scale).replacing(with: 0, where: tiny)
+    return mantissa * scale
   }
 
   /// `ln x` for `x ≥ 0` including subnormals: about 2 ulp; `−∞` at 0, NaN below 0, `+∞` at
@@ -132,9 +133,10 @@ public enum VectorMath {
     return multiplyAdd(e, splat(0.693_359_375), m + y)
   }
 
-  /// `eˣ − 1` without cancellation near 0 (a Taylor polynomial for |x| < 0.5).
+  /// `eˣ − 1` for `x ≤ 0` (a log-probability, say) without cancellation near 0: a Taylor
+  /// polynomial for |x| < 0.5, ``expOfNonPositive(_:)`` − 1 elsewhere.
   @inlinable @inline(__always)
-  public static func expMinusOne(_ x: FloatVector) -> FloatVector {
+  public static func expMinusOneOfNonPositive(_ x: FloatVector) -> FloatVector {
     var p = multiplyAdd(splat(1.0 / 40_320), x, splat(1.0 / 5_040))
     p = multiplyAdd(p, x, splat(1.0 / 720))
     p = multiplyAdd(p, x, splat(1.0 / 120))
@@ -143,8 +145,8 @@ public enum VectorMath {
     p = multiplyAdd(p, x, splat(0.5))
     p = multiplyAdd(p, x, splat(1))
     let series = p * x
-    let direct = exp(x) - splat(1)
-    return direct.replacing(with: series, where: magnitude(x) .< splat(0.5))
+    let direct = expOfNonPositive(x) - splat(1)
+    return direct.replacing(with: series, where: x .> splat(-0.5))
   }
 
   /// Loads the 16 floats at `base[index...]`.
