@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Print LossKit's and the peers' throughput side by side as a Markdown table.
 
-usage: side-by-side.py PEERS.json LOSSKIT.json [MORE_LOSSKIT.json ...]
+usage: side-by-side.py PEERS LOSSKIT [MORE_LOSSKIT ...]
 
-PEERS.json is what ../shared/peers/bench.py --json writes; each LOSSKIT.json is the output
-of `losskit-bench --json` (for example one default build and one LOSSKIT_TARGET_CPU build).
-Rows pair cases by id and shape; the ratio columns are LossKit's throughput over the peer's
-(for SupCon, the peer's time over LossKit's, which is the same thing).
+PEERS is what ../shared/peers/bench.py --json writes; each LOSSKIT is the output of
+`losskit-bench --json` (for example one default build and one LOSSKIT_TARGET_CPU build).
+Each argument may list several files separated by commas, one per interleaved round: the
+table then shows each case's median time over the rounds, and the ratio of those medians.
+The ratio columns are LossKit's throughput over the peer's (for SupCon, the peer's time over
+LossKit's, which is the same thing).
 """
 import json
+import statistics
 import sys
 
 
@@ -16,27 +19,42 @@ def key(result):
     return result["id"], tuple(result["shape"])
 
 
+def rounds(argument, peers):
+    """The results of each comma-separated file, keyed by (id, shape)."""
+    loaded = []
+    for path in argument.split(","):
+        data = json.load(open(path))
+        results = data["results"] if peers else data
+        loaded.append({key(r): r for r in results if "id" in r})
+    return loaded
+
+
+def median_ms(rounds_, case):
+    times = [r[case]["ms"] for r in rounds_ if case in r]
+    return statistics.median(times) if times else None
+
+
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__.strip())
-    peers = {key(r): r for r in json.load(open(argv[1]))["results"] if "id" in r}
-    builds = [(path, {key(r): r for r in json.load(open(path))}) for path in argv[2:]]
+    peers = rounds(argv[1], peers=True)
+    builds = [(argument, rounds(argument, peers=False)) for argument in argv[2:]]
     header = "| case | shape | peer | peer Melem/s | peer ms |"
     rule = "|---|---|---|---:|---:|"
-    for path, _ in builds:
-        header += f" {path} ms | × |"
+    for argument, _ in builds:
+        label = argument.split(",")[0] + ("…" if "," in argument else "")
+        header += f" {label} ms | × |"
         rule += "---:|---:|"
     print(header)
     print(rule)
-    for (case_id, shape), peer in peers.items():
-        line = (f"| {case_id} | {'×'.join(map(str, shape))} | {peer['case']} "
-                f"| {peer['melem_per_s']:.1f} | {peer['ms']:.2f} |")
+    for case, first in peers[0].items():
+        peer_ms = median_ms(peers, case)
+        elements = first["melem_per_s"] * first["ms"] / 1e3
+        line = (f"| {case[0]} | {'×'.join(map(str, case[1]))} | {first['case']} "
+                f"| {elements / peer_ms * 1e3:.1f} | {peer_ms:.2f} |")
         for _, results in builds:
-            ours = results.get((case_id, shape))
-            if ours is None:
-                line += " – | – |"
-            else:
-                line += f" {ours['ms']:.2f} | {peer['ms'] / ours['ms']:.1f} |"
+            ours = median_ms(results, case)
+            line += " – | – |" if ours is None else f" {ours:.2f} | {peer_ms / ours:.1f} |"
         print(line)
 
 

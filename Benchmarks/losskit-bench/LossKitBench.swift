@@ -22,18 +22,30 @@ struct LossKitBench: ParsableCommand {
   @Flag(help: "Use a quarter of the sizes (as bench.py --quick).")
   var quick = false
 
-  @Option(help: "Run only cases whose id contains this text.")
+  @Option(
+    help: """
+      Run only cases whose id and shape, written as id/rows×columns (softmax_focal/1000000x10, \
+      with x or ×), contain this text.
+      """)
   var only: String?
 
+  @Option(
+    help: """
+      Timed repetitions per case (default: 7, SupCon 5). Two runs under valgrind --tool=callgrind \
+      that differ only in this count give the instructions of the extra calls.
+      """)
+  var repetitions: Int?
+
   func run() throws {
-    let bandwidth = Bandwidth.measureOneThread()
+    // The table's "of bound" column needs the bandwidth; JSON output does not.
+    let bandwidth = json ? 0 : Bandwidth.measureOneThread()
     var results: [[String: Any]] = []
     if !json {
       print(String(format: "memory bandwidth (one thread, triad): %.1f GB/s", bandwidth / 1e9))
       print("case                              shape              median ms    Melem/s   of bound")
     }
-    for benchmark in try BenchmarkCases.all(quick: quick)
-    where only.map({ benchmark.id.contains($0) }) ?? true {
+    for var benchmark in try BenchmarkCases.all(quick: quick) where selected(benchmark) {
+      if let repetitions { benchmark.repetitions = max(1, repetitions) }
       do {
         try ReferenceCheck.verify(benchmark)
       } catch {
@@ -61,6 +73,13 @@ struct LossKitBench: ParsableCommand {
       let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     }
+  }
+
+  /// Whether `--only` selects `benchmark`.
+  func selected(_ benchmark: BenchmarkCase) -> Bool {
+    guard let only else { return true }
+    let name = benchmark.id + "/" + benchmark.shape.map(String.init).joined(separator: "x")
+    return name.contains(only.replacingOccurrences(of: "×", with: "x"))
   }
 
   /// The median time of value + gradient, with reused gradient buffers, after two warm-ups.
