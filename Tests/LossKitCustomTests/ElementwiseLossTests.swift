@@ -68,7 +68,7 @@ struct LogitLoss: ElementwiseLoss, Equatable {
   func registration() throws {
     var registry = LossRegistry.standard
     try registry.register(BinaryBrier.self)
-    let composite = 0.5 * BinaryBrier() + 0.5 * (try BinaryFocalLoss())
+    let composite = 0.5 * BinaryBrier() + 0.5 * BinaryFocalLoss()
     let reloaded = try registry.makeLoss(from: try LossSpec(composite))
     #expect(try LossSpec(reloaded) == LossSpec(composite))
   }

@@ -64,7 +64,7 @@ enum PluginBuilder {
     #expect(isClose(result.value, brierReference(z, labels: labels, classes: 4, scale: 2), relative: 1e-6, absolute: 1e-9))
     let numeric = finiteDifferenceGradient(at: z) { brierReference($0, labels: labels, classes: 4, scale: 2) }
     #expect(mismatches(result.gradients["logits"]!.scalars.map(Double.init), numeric, relative: 1e-4, absolute: 1e-7).isEmpty)
-    let spec = try LossSpec(0.5 * (try FocalLoss()) + 0.5 * ((loss as? NativeLoss)!))
+    let spec = try LossSpec(0.5 * FocalLoss() + 0.5 * ((loss as? NativeLoss)!))
     #expect(try LossSpec(registry.makeLoss(from: spec)) == spec)
   }
 

@@ -213,7 +213,6 @@ enum HardRows<Power: FocalPower>: RowTileRule {
     _ flag: inout UInt32
   ) -> Double {
     typealias V = VectorMath
-    let classes = kernel.classes
     let lanes = RowTile.lanes
     prepare(first, count, kernel, w, &flag)
     let ignore = kernel.ignoreIndex
