@@ -85,23 +85,45 @@ public enum RowTile {
     if smallest.min() == -.infinity { flag = 1 }
   }
 
-  /// Copies the valid rows of `tile` back into `matrix`, adding when `accumulate` is set.
+  /// Copies the valid rows of `tile` back into `matrix`, row `r` multiplied by `rowScale[r]`
+  /// when given, adding when `accumulate` is set.
+  ///
+  /// Full tiles of at least four classes that overwrite go out as 4×4 transposes
+  /// (``QuadTranspose``); their last block may overlap the one before it, which is harmless
+  /// for a copy but not for a sum, so adding stays scalar.
   @inlinable @inline(__always)
   public static func store(
     _ tile: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>, firstRow: Int,
-    count: Int, classes: Int, accumulate: Bool
+    count: Int, classes: Int, accumulate: Bool, rowScale: UnsafePointer<Float>? = nil
   ) {
-    var row = matrix + firstRow * classes
+    let rows = matrix + firstRow * classes
+    if count == lanes, classes >= 4, !accumulate {
+      for r in stride(from: 0, to: lanes, by: 4) {
+        let scale =
+          rowScale.map { UnsafeRawPointer($0 + r).loadUnaligned(as: SIMD4<Float>.self) }
+          ?? SIMD4(repeating: 1)
+        let quad = rows + r * classes
+        QuadTranspose.forEachBlock(classes: classes) { c in
+          let v = QuadTranspose.load(tile + (c &* lanes &+ r), stride: lanes)
+          QuadTranspose.store(
+            QuadTranspose.transpose((scale * v.0, scale * v.1, scale * v.2, scale * v.3)),
+            quad + c, stride: classes)
+        }
+      }
+      return
+    }
+    var row = rows
     for r in 0..<count {
+      let scale = rowScale?[r] ?? 1
       var source = tile + r
       if accumulate {
         for c in 0..<classes {
-          row[c] += source.pointee
+          row[c] += scale * source.pointee
           source += lanes
         }
       } else {
         for c in 0..<classes {
-          row[c] = source.pointee
+          row[c] = scale * source.pointee
           source += lanes
         }
       }

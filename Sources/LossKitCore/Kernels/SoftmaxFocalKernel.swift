@@ -243,7 +243,8 @@ enum HardRows<Power: FocalPower>: RowTileRule {
       }
       coefficient *= scale
       V.store(coefficient, w.coefficient, at: half)
-      V.store(coefficient / V.load(w.sum, at: half), w.perUnit, at: half)
+      // Negated: the factor of e_j in the gradient, applied as the tile is stored.
+      V.store(-(coefficient / V.load(w.sum, at: half)), w.perUnit, at: half)
     }
     if let gradient = kernel.gradient {
       storeGradient(first, count, kernel, w, into: gradient)
@@ -251,51 +252,19 @@ enum HardRows<Power: FocalPower>: RowTileRule {
     return finish(first, count, kernel, w)
   }
 
-  /// Writes `∂/∂z_j = coefficient · δ_jt − perUnit · e_j` row by row.
-  ///
-  /// Computed while transposing back, this costs one multiply per element more than a plain
-  /// copy and saves a vector pass over the tile. Full tiles of at least four classes written
-  /// (not accumulated) go through 4×4 transposes, whose last block may overlap the one before
-  /// it; the target terms are added once the row is written.
+  /// Writes `∂/∂z_j = coefficient · δ_jt − (coefficient / sum) · e_j`: the exponentials
+  /// scaled row by row while they are transposed back (``RowTile/store``), then the target
+  /// terms.
   @inline(__always)
   static func storeGradient(
     _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
     into gradient: UnsafeMutablePointer<Float>
   ) {
     let classes = kernel.classes
-    let lanes = RowTile.lanes
-    let rows = gradient + first * classes
-    if count == lanes, classes >= 4, !kernel.accumulate {
-      for r in stride(from: 0, to: lanes, by: 4) {
-        let perUnit = -UnsafeRawPointer(w.perUnit + r).loadUnaligned(as: SIMD4<Float>.self)
-        let quad = rows + r * classes
-        QuadTranspose.forEachBlock(classes: classes) { c in
-          let e = QuadTranspose.load(w.exponentials + (c &* lanes &+ r), stride: lanes)
-          QuadTranspose.store(
-            QuadTranspose.transpose((perUnit * e.0, perUnit * e.1, perUnit * e.2, perUnit * e.3)),
-            quad + c, stride: classes)
-        }
-      }
-    } else {
-      var row = rows
-      for r in 0..<count {
-        let perUnit = -w.perUnit[r]
-        var source = w.exponentials + r
-        if kernel.accumulate {
-          for c in 0..<classes {
-            row[c] += perUnit * source.pointee
-            source += lanes
-          }
-        } else {
-          for c in 0..<classes {
-            row[c] = perUnit * source.pointee
-            source += lanes
-          }
-        }
-        row += classes
-      }
-    }
-    var row = rows
+    RowTile.store(
+      w.exponentials, into: gradient, firstRow: first, count: count, classes: classes,
+      accumulate: kernel.accumulate, rowScale: w.perUnit)
+    var row = gradient + first * classes
     for r in 0..<count {
       let label = w.labels[r]
       if label != kernel.ignoreIndex { row[Int(label)] += w.coefficient[r] }

@@ -178,25 +178,14 @@ public enum VectorMath {
       of: vector, toByteOffset: index * 4, as: FloatVector.self)
   }
 
-  /// Copies `count < 16` floats from `source` into the 16-float `pad`, fills the other lanes
+  /// Copies `count < 16` values from `source` into the 16-value `pad`, fills the other lanes
   /// with `fill`, and returns `pad`: the last, partial vector of a loop as a whole one.
   @inlinable @inline(__always)
-  public static func pad(
-    _ source: UnsafePointer<Float>, count: Int, fill: Float = 0,
-    into pad: UnsafeMutablePointer<Float>
-  ) -> UnsafeMutablePointer<Float> {
+  public static func pad<Scalar: Numeric>(
+    _ source: UnsafePointer<Scalar>, count: Int, fill: Scalar = 0,
+    into pad: UnsafeMutablePointer<Scalar>
+  ) -> UnsafeMutablePointer<Scalar> {
     pad.update(repeating: fill, count: FloatVector.scalarCount)
-    pad.update(from: source, count: count)
-    return pad
-  }
-
-  /// ``pad(_:count:fill:into:)`` for integer lanes.
-  @inlinable @inline(__always)
-  public static func pad(
-    _ source: UnsafePointer<Int32>, count: Int, fill: Int32 = 0,
-    into pad: UnsafeMutablePointer<Int32>
-  ) -> UnsafeMutablePointer<Int32> {
-    pad.update(repeating: fill, count: IntVector.scalarCount)
     pad.update(from: source, count: count)
     return pad
   }
