@@ -69,7 +69,9 @@ let package = Package(
     .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
     .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),
-    .testTarget(name: "LossKitArchiveTests", dependencies: ["LossKitArchive", "LossKit"]),
+    .testTarget(
+      name: "LossKitArchiveTests", dependencies: ["LossKitArchive", "LossKit"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitTrainingTests",

@@ -4,7 +4,7 @@ import Foundation
 import LossKit
 
 let arguments = CommandLine.arguments
-let store = ModelStore(
+let store = DirectoryStore(
   directory: URL(fileURLWithPath: ProcessInfo.processInfo.environment["LOSSKIT_MODELS"]
     ?? FileManager.default.temporaryDirectory.appendingPathComponent("losskit-example-store").path))
 

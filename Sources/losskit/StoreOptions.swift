@@ -22,8 +22,8 @@ struct StoreOptions: ParsableArguments {
   @Option(name: .long, help: "A native loss plugin (shared library) to load before resolving losses (repeatable). (default: none)")
   var plugin: [String] = []
 
-  var modelStore: ModelStore {
-    ModelStore(directory: store.map { URL(fileURLWithPath: $0) })
+  var modelStore: DirectoryStore {
+    DirectoryStore(directory: store.map { URL(fileURLWithPath: $0) })
   }
 
   /// The standard registry plus every plugin's losses.

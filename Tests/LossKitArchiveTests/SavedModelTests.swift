@@ -147,7 +147,7 @@ import Testing
     let directory = try Fixture.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let classifier = try Fixture.trained(Fixture.options())
-    try ModelStore(directory: directory).save(classifier, named: "synthetic")
+    try DirectoryStore(directory: directory).save(classifier, named: "synthetic")
     let page = directory.appendingPathComponent("page.txt")
     let lines = Fixture.test[0].lines.prefix(20).map(\.text)
     try lines.joined(separator: "\n").write(to: page, atomically: true, encoding: .utf8)
@@ -170,11 +170,11 @@ import Testing
   }
 }
 
-@Suite struct ModelStoreTests {
+@Suite struct DirectoryStoreTests {
   @Test func saveListLoadDelete() throws {
     let directory = try Fixture.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = ModelStore(directory: directory)
+    let store = DirectoryStore(directory: directory)
     let classifier = try Fixture.trained(Fixture.options(epochs: 1))
     try store.save(classifier, named: "first")
     try store.save(classifier, named: "second.v2")
@@ -188,18 +188,18 @@ import Testing
 
   @Test("names cannot escape the store", arguments: ["../outside", ".hidden", "a/b", "", "x y"])
   func invalidNames(_ name: String) {
-    #expect(throws: ArchiveError.self) { try ModelStore(directory: URL(fileURLWithPath: "/tmp")).url(for: name) }
+    #expect(throws: ArchiveError.self) { try DirectoryStore(directory: URL(fileURLWithPath: "/tmp")).url(for: name) }
   }
 
   @Test func locationsWithASlashArePaths() throws {
-    let store = ModelStore(directory: URL(fileURLWithPath: "/store"))
+    let store = DirectoryStore(directory: URL(fileURLWithPath: "/store"))
     #expect(try store.location(of: "name").path == "/store/name")
     #expect(try store.location(of: "./models/name").path.hasSuffix("models/name"))
   }
 
   @Test func defaultDirectoryFollowsTheEnvironment() {
-    #expect(ModelStore(environment: ["LOSSKIT_MODELS": "/custom"]).directory.path == "/custom")
-    #expect(ModelStore(environment: [:]).directory.path.hasSuffix(".losskit/models"))
+    #expect(DirectoryStore(environment: ["LOSSKIT_MODELS": "/custom"]).directory.path == "/custom")
+    #expect(DirectoryStore(environment: [:]).directory.path.hasSuffix(".losskit/models"))
   }
 }
 

@@ -1,0 +1,189 @@
+import Foundation
+import LossKitCore
+import LossKitTraining
+
+/// A directory of saved models addressed by name.
+///
+/// The directory is, in order: the one given, `$LOSSKIT_MODELS`, or `~/.losskit/models`.
+/// Writes are atomic; names are validated so they cannot escape the directory.
+///
+/// ```swift
+/// let store = DirectoryStore()
+/// try store.save(classifier, named: "skol-bilstm")
+/// let classifier = try store.load(named: "skol-bilstm", registry: .standard)
+/// ```
+public struct DirectoryStore: ModelStore {
+  /// The store's directory.
+  public let directory: URL
+
+  /// A store in `directory`, or the default location.
+  public init(directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    if let directory {
+      self.directory = directory
+    } else if let path = environment["LOSSKIT_MODELS"], !path.isEmpty {
+      self.directory = URL(fileURLWithPath: path)
+    } else {
+      self.directory = FileManager.default.homeDirectoryForCurrentUser
+        .appendingPathComponent(".losskit/models")
+    }
+  }
+
+  /// The folder of a named model.
+  ///
+  /// - Throws: ``ArchiveError/invalidName(_:)``.
+  public func url(for name: String) throws -> URL {
+    guard ModelName.isValid(name) else { throw ArchiveError.invalidName(name) }
+    return directory.appendingPathComponent(name)
+  }
+
+  /// Where a `NAME_OR_PATH` argument points: a value containing `/` is a folder path,
+  /// otherwise a name in this store.
+  ///
+  /// - Throws: ``ArchiveError/invalidName(_:)`` for an unusable name.
+  public func location(of nameOrPath: String) throws -> URL {
+    nameOrPath.contains("/") ? URL(fileURLWithPath: nameOrPath) : try url(for: nameOrPath)
+  }
+
+  /// Saves a classifier under a name, replacing any model of that name atomically.
+  ///
+  /// - Throws: ``ArchiveError``.
+  public func save(
+    _ classifier: LineClassifier, named name: String, metrics: [String: [String: Double]] = [:]
+  ) throws {
+    try SavedModel.save(classifier, to: try url(for: name), metrics: metrics)
+  }
+
+  /// Loads a named classifier (see ``SavedModel/load(from:registry:)``).
+  ///
+  /// - Throws: ``ArchiveError/notFound(name:store:available:)`` listing the stored names.
+  public func load(named name: String, registry: LossRegistry?) throws -> LineClassifier {
+    let folder = try url(for: name)
+    guard FileManager.default.fileExists(atPath: folder.path) else {
+      throw ArchiveError.notFound(name: name, store: directory.path, available: list().map(\.name))
+    }
+    return try SavedModel.load(from: folder, registry: registry)
+  }
+
+  /// A stored model's summary.
+  public struct Entry: Sendable, Equatable {
+    /// Its name.
+    public var name: String
+    /// Its manifest, or `nil` when unreadable.
+    public var manifest: ModelManifest?
+    /// Why the manifest could not be read.
+    public var problem: String?
+  }
+
+  /// Every stored model, sorted by name (temporary folders of interrupted writes skipped).
+  public func list() -> [Entry] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    return names.filter { ModelName.isValid($0) }.sorted().compactMap { name in
+      let folder = directory.appendingPathComponent(name)
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else { return nil }
+      do {
+        return Entry(name: name, manifest: try SavedModel.manifest(at: folder), problem: nil)
+      } catch {
+        return Entry(name: name, manifest: nil, problem: "\(error)")
+      }
+    }
+  }
+
+  /// Deletes a named model.
+  ///
+  /// - Throws: ``ArchiveError/notFound(name:store:available:)``.
+  public func delete(named name: String) throws {
+    let folder = try url(for: name)
+    guard FileManager.default.fileExists(atPath: folder.path) else {
+      throw ArchiveError.notFound(name: name, store: directory.path, available: list().map(\.name))
+    }
+    do {
+      try FileManager.default.removeItem(at: folder)
+    } catch {
+      throw ArchiveError.writeFailed(path: folder.path, reason: error.localizedDescription)
+    }
+  }
+
+  /// The store's directory path.
+  public var location: String { directory.path }
+
+  /// Writes the files into the model's folder atomically.
+  ///
+  /// - Throws: ``ArchiveError/invalidName(_:)`` or ``ArchiveError/writeFailed(path:reason:)``.
+  public func write(_ files: ModelFiles, named name: String) throws {
+    try Self.write(files, to: try url(for: name))
+  }
+
+  /// Writes files into a folder atomically (see ``write(_:named:)``).
+  ///
+  /// - Throws: ``ArchiveError/invalidName(_:)`` for a file name that would leave the folder,
+  ///   or ``ArchiveError/writeFailed(path:reason:)``.
+  public static func write(_ files: ModelFiles, to folder: URL) throws {
+    for name in files.files.keys where !Self.isPlainRelativePath(name) {
+      throw ArchiveError.invalidName(name)
+    }
+    try AtomicFolder.write(to: folder) { temporary in
+      for (name, data) in files.files {
+        let url = temporary.appendingPathComponent(name)
+        try FileManager.default.createDirectory(
+          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
+      }
+    }
+  }
+
+  /// Reads every file of a named model.
+  ///
+  /// - Throws: ``ArchiveError/notFound(name:store:available:)`` listing the stored names.
+  public func read(named name: String) throws -> ModelFiles {
+    let folder = try url(for: name)
+    guard FileManager.default.fileExists(atPath: folder.path) else {
+      throw ArchiveError.notFound(name: name, store: location, available: try names())
+    }
+    return try Self.read(folder: folder)
+  }
+
+  /// Reads every regular file under a folder, by relative path.
+  ///
+  /// - Throws: ``ArchiveError/missingFile(path:)`` or ``ArchiveError/corrupt(path:reason:)``.
+  public static func read(folder: URL) throws -> ModelFiles {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
+      throw ArchiveError.missingFile(path: folder.path)
+    }
+    var files = ModelFiles()
+    let root = folder.standardizedFileURL.path
+    guard let walker = FileManager.default.enumerator(atPath: root) else {
+      throw ArchiveError.corrupt(path: root, reason: "the folder cannot be listed")
+    }
+    while let relative = walker.nextObject() as? String {
+      let path = root + "/" + relative
+      var directory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &directory),
+        !directory.boolValue
+      else { continue }
+      do {
+        files[relative] = try Data(contentsOf: URL(fileURLWithPath: path))
+      } catch {
+        throw ArchiveError.corrupt(path: path, reason: error.localizedDescription)
+      }
+    }
+    return files
+  }
+
+  /// The names of the stored models.
+  public func names() throws -> [String] { list().map(\.name) }
+
+  /// Deletes a named model (see ``delete(named:)``).
+  public func remove(named name: String) throws { try delete(named: name) }
+
+  /// Whether a file name inside a model is relative, without `..` or empty components.
+  static func isPlainRelativePath(_ name: String) -> Bool {
+    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+    return !name.hasPrefix("/") && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+  }
+}
