@@ -18,7 +18,8 @@ let package = Package(
     .executable(name: "losskit-bench", targets: ["losskit-bench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
   ],
   targets: [
     .target(name: "LossKitCore", swiftSettings: tuned),
@@ -35,7 +36,7 @@ let package = Package(
       name: "LossKitContrastive", dependencies: ["LossKitCore"],
       path: "Plugins/ContrastiveLoss", swiftSettings: tuned),
     .target(name: "LossKitNN", dependencies: ["LossKitCore"], swiftSettings: tuned),
-    .target(name: "LossKitData", dependencies: ["LossKitCore"]),
+    .target(name: "LossKitData", dependencies: ["LossKitCore", "SwiftCSV"]),
     .target(
       name: "LossKitTraining", dependencies: ["LossKitCore", "LossKitNN", "LossKitData"],
       swiftSettings: tuned),

@@ -40,32 +40,32 @@ struct SquaredHingeLoss: Loss, Equatable {
   }
 }
 
-var registry = LossRegistry.standard
+var registry = Registry.standard
 try registry.register(SquaredHingeLoss.self)                 // one line
 
 var options = LineClassifierConfiguration()
-options.modelKind = .mlp
-options.epochs = 3
-options.hiddenSize = 32
+options.model = "mlp"
+options.trainer.epochs = 3
+options.modelOptions = ["hiddenSize": 32]
 options.featurizer.buckets = 1 << 14
-options.loss = "0.5*focal+0.5*squared-hinge"                  // compose it with a built-in
+options.loss = LossConfiguration(expression: "0.5*focal+0.5*squared-hinge")  // with a built-in
 let classifier = try LineClassifier(options, registry: registry)
 let result = try classifier.fit(
   training: SyntheticPages(pages: 12, linesPerPage: 200, seed: 1).documents(),
   test: SyntheticPages(pages: 6, linesPerPage: 200, seed: 2).documents(),
   observer: ProgressPrinter(style: .lines))
-print(String(format: "Test macro F1 %.4f with loss %@", result.testStatistics["macro_f1"]!, "\(classifier.loss)"))
+print(String(format: "Test macro F1 %.4f with loss %@", result.testStatistics["macro_f1"]!, "\(classifier.trained!.loss)"))
 
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("custom-loss-model")
-try SavedModel.save(classifier, to: folder)
+try SavedModel.save(classifier.trained!, to: folder)
 print("Saved; the manifest names the loss:", try SavedModel.manifest(at: folder).loss!.parameters.compactText)
-let reloaded = try SavedModel.load(from: folder, registry: registry)
+let reloaded = try SavedModel.load(from: folder, registry: registry, for: .training)
 print("Reloaded with its loss:", reloaded.loss)
 do {
-  _ = try SavedModel.load(from: folder, registry: .standard)
+  _ = try SavedModel.load(from: folder, registry: .standard, for: .training)
 } catch {
   print("Without the registration, loading for training explains what to do:\n  \(error)")
 }
-let frozen = try SavedModel.load(from: folder, registry: nil)
-print("Loading for inference needs no loss at all:", frozen.labelNames)
+let frozen = try SavedModel.load(from: folder, registry: .standard, for: .inference)
+print("Loading for inference needs no loss at all:", frozen.targets[0].labels)
 try? FileManager.default.removeItem(at: folder)

@@ -24,17 +24,17 @@ if path == nil {
   path = output.path
 }
 
-var registry = LossRegistry.standard
-let names = try NativeLossPlugin.load(path: path!, into: &registry)
+var registry = Registry.standard
+let names = try NativeLossPlugin.load(path: path!, into: &registry.losses)
 print("Loaded \(path!): \(names.joined(separator: ", "))")
-print("  " + registry.entry(named: "brier")!.summary)
+print("  " + registry.losses.entry(named: "brier")!.summary)
 
 var options = LineClassifierConfiguration()
-options.modelKind = .mlp
-options.epochs = 3
-options.hiddenSize = 32
+options.model = "mlp"
+options.trainer.epochs = 3
+options.modelOptions = ["hiddenSize": 32]
 options.featurizer.buckets = 1 << 14
-options.loss = "0.5*focal+0.5*brier"
+options.loss = LossConfiguration(expression: "0.5*focal+0.5*brier")
 let classifier = try LineClassifier(options, registry: registry)
 let result = try classifier.fit(
   training: SyntheticPages(pages: 12, linesPerPage: 200, seed: 1).documents(),

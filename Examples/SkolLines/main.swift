@@ -16,21 +16,21 @@ guard let root = candidates.first(where: { FileManager.default.fileExists(atPath
 }
 let full = CommandLine.arguments.contains("--full")
 var options = LineClassifierConfiguration()
-options.loss = "0.5*focal+0.5*focal-f1"
-options.focalLabels = ["Nomenclature", "Description"]
+options.loss = LossConfiguration(
+  expression: "0.5*focal+0.5*focal-f1", options: ["focalLabels": ["Nomenclature", "Description"]])
 let training: LoadedData
 let test: LoadedData
 if full {
   training = try LoadedData.load(["\(root)/Mycotaxon/Vol05*", "\(root)/Mycotaxon/Vol117", "\(root)/Mycotaxon/Vol118", "\(root)/Mycologia"])
   test = try LoadedData.load(["\(root)/Mycotaxon/Vol119"])
 } else {
-  options.modelKind = .logistic
-  options.epochs = 4
-  options.learningRate = 0.02
+  options.model = "logistic"
+  options.trainer.epochs = 4
+  options.optimizerOptions = ["learningRate": 0.02]
   training = try LoadedData.load(["\(root)/Mycotaxon/Vol118"])
   test = try LoadedData.load(["\(root)/Mycotaxon/Vol119"])
 }
-print("Training a \(options.modelKind.rawValue) model on \(training.rowCount) lines (\(full ? "full split" : "quick run; --full for the BiLSTM on the full split"))")
+print("Training a \(options.model) model on \(training.rowCount) lines (\(full ? "full split" : "quick run; --full for the BiLSTM on the full split"))")
 let classifier = try LineClassifier(options, registry: .standard)
 let result = try classifier.fit(training: training, test: test, observer: ProgressPrinter(style: .lines))
-print(result.testReport!.text)
+print(result.testReports["labels"]!.text)

@@ -12,6 +12,10 @@ import LossKitCore
 /// weight per class. Label smoothing follows Keras: targets become `y(1−ε) + ε/C` and the loss
 /// sums `−α_c·y_c·(1−p_c)^γ·log p_c` over classes.
 ///
+/// α can also come from the training data: with a ``strategy`` (`balanced`, `inverse`, …),
+/// ``prepared(for:)`` computes one α per class from the class counts (seed 004 used the
+/// balanced class weights of each aspect as its focal α).
+///
 /// The mean divides by the number of kept (non-ignored, unmasked) samples, or by the sum of
 /// their sample weights when weights are set; α never enters the divisor (PyTorch's
 /// hand-written focal loss, Keras' `sum_over_batch_size`). An all-ignored batch gives 0.
@@ -20,7 +24,7 @@ import LossKitCore
 /// let focal = try FocalLoss(gamma: 2, alpha: [0.25, 1, 4])
 /// let result = try focal(logits, Targets(classIndices: labels))
 /// ```
-public struct FocalLoss: PerSampleLoss, Equatable {
+public struct FocalLoss: PerSampleLoss, ClassWeightReporting, Equatable {
   /// The registry name, `focal`.
   public static let name = "focal"
   /// The parameter version.
@@ -32,6 +36,8 @@ public struct FocalLoss: PerSampleLoss, Equatable {
   public var gamma: Double = 2
   /// `nil` for no α, one value for a scalar α, or one weight per class.
   public var alpha: [Double]? = nil
+  /// A strategy that computes α per class from the training class counts (default none).
+  public var strategy: ClassWeightStrategy? = nil
   /// Keras-style label smoothing ε in `[0, 1)` (default 0).
   public var labelSmoothing: Double = 0
   /// How samples are reduced (default mean).
@@ -47,18 +53,48 @@ public struct FocalLoss: PerSampleLoss, Equatable {
   /// Focal loss with the given parameters.
   ///
   /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for γ < 0, α < 0 or ε
-  ///   outside `[0, 1)`.
+  ///   outside `[0, 1)`; ``LossKitError/conflictingOptions(_:fix:)`` for both α and a
+  ///   strategy.
   public init(
-    gamma: Double = 2, alpha: [Double]? = nil, labelSmoothing: Double = 0,
-    reduction: Reduction = .mean, output: String = "logits", target: String = "labels"
+    gamma: Double = 2, alpha: [Double]? = nil, strategy: ClassWeightStrategy? = nil,
+    labelSmoothing: Double = 0, reduction: Reduction = .mean, output: String = "logits",
+    target: String = "labels"
   ) throws {
+    guard alpha == nil || strategy == nil else {
+      throw LossKitError.conflictingOptions(
+        "\(Self.name): alpha and strategy are alternatives",
+        fix: "give α explicitly or a weight strategy that computes it, not both")
+    }
     self.gamma = gamma
     self.alpha = alpha
+    self.strategy = strategy
     self.labelSmoothing = labelSmoothing
     self.reduction = reduction
     self.output = output
     self.target = target
     try evaluation.validateParameters()
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case gamma, alpha, strategy, labelSmoothing, reduction, output, target
+  }
+
+  /// Decodes saved parameters; a single number for ``alpha`` is a scalar α, as in Keras.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let defaults = FocalLoss()
+    gamma = try container.decodeIfPresent(Double.self, forKey: .gamma) ?? defaults.gamma
+    if let scalar = try? container.decode(Double.self, forKey: .alpha) {
+      alpha = [scalar]
+    } else {
+      alpha = try container.decodeIfPresent([Double].self, forKey: .alpha)
+    }
+    strategy = try container.decodeIfPresent(ClassWeightStrategy.self, forKey: .strategy)
+    labelSmoothing =
+      try container.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? defaults.labelSmoothing
+    reduction = try container.decodeIfPresent(Reduction.self, forKey: .reduction) ?? defaults.reduction
+    output = try container.decodeIfPresent(String.self, forKey: .output) ?? defaults.output
+    target = try container.decodeIfPresent(String.self, forKey: .target) ?? defaults.target
   }
 
   /// Encodes every parameter, writing `null` for unset optionals so saved specs and
@@ -67,6 +103,7 @@ public struct FocalLoss: PerSampleLoss, Equatable {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(gamma, forKey: .gamma)
     try container.encode(alpha, forKey: .alpha)
+    try container.encode(strategy, forKey: .strategy)
     try container.encode(labelSmoothing, forKey: .labelSmoothing)
     try container.encode(reduction, forKey: .reduction)
     try container.encode(output, forKey: .output)
@@ -77,6 +114,29 @@ public struct FocalLoss: PerSampleLoss, Equatable {
   public var outputNames: Set<String> { [output] }
   /// The targets this loss reads.
   public var targetNames: Set<String> { [target] }
+
+  /// Computes α from the class counts when a ``strategy`` is set.
+  ///
+  /// - Throws: ``LossKitError/unresolvedLabels(loss:detail:)`` when the counts are unknown.
+  public func prepared(for context: LossContext) throws -> FocalLoss {
+    guard let strategy else { return self }
+    guard let counts = context.classCounts else {
+      throw LossKitError.unresolvedLabels(
+        loss: Self.name, detail: "the '\(strategy)' strategy needs the training class counts")
+    }
+    var resolved = self
+    resolved.alpha = try strategy.weights(forCounts: counts)
+    return resolved
+  }
+
+  /// The α table computed by a strategy, or `nil` without one.
+  public func classWeightSummary(for context: LossContext) -> String? {
+    guard let strategy, let alpha, alpha.count == context.labelNames.count else { return nil }
+    return ClassWeightSummary(
+      labels: context.labelNames, counts: context.classCounts ?? [], weights: alpha,
+      source: "focal α, \(strategy)"
+    ).description
+  }
 
   private var evaluation: SoftmaxCrossEntropy {
     SoftmaxCrossEntropy(

@@ -9,8 +9,8 @@ import LossKitTraining
 ///
 /// ```swift
 /// let store = DirectoryStore()
-/// try store.save(classifier, named: "skol-bilstm")
-/// let classifier = try store.load(named: "skol-bilstm", registry: .standard)
+/// try store.save(trained, named: "skol-bilstm")
+/// let again = try store.load(named: "skol-bilstm", registry: .standard, for: .inference)
 /// ```
 public struct DirectoryStore: ModelStore {
   /// The store's directory.
@@ -42,26 +42,6 @@ public struct DirectoryStore: ModelStore {
   /// - Throws: ``ArchiveError/invalidName(_:)`` for an unusable name.
   public func location(of nameOrPath: String) throws -> URL {
     nameOrPath.contains("/") ? URL(fileURLWithPath: nameOrPath) : try url(for: nameOrPath)
-  }
-
-  /// Saves a classifier under a name, replacing any model of that name atomically.
-  ///
-  /// - Throws: ``ArchiveError``.
-  public func save(
-    _ classifier: LineClassifier, named name: String, metrics: [String: [String: Double]] = [:]
-  ) throws {
-    try SavedModel.save(classifier, to: try url(for: name), metrics: metrics)
-  }
-
-  /// Loads a named classifier (see ``SavedModel/load(from:registry:)``).
-  ///
-  /// - Throws: ``ArchiveError/notFound(name:store:available:)`` listing the stored names.
-  public func load(named name: String, registry: LossRegistry?) throws -> LineClassifier {
-    let folder = try url(for: name)
-    guard FileManager.default.fileExists(atPath: folder.path) else {
-      throw ArchiveError.notFound(name: name, store: directory.path, available: list().map(\.name))
-    }
-    return try SavedModel.load(from: folder, registry: registry)
   }
 
   /// A stored model's summary.
@@ -175,11 +155,34 @@ public struct DirectoryStore: ModelStore {
     return files
   }
 
+  /// One file of a named model, read without the others.
+  ///
+  /// - Throws: ``ArchiveError/notFound(name:store:available:)`` or
+  ///   ``ArchiveError/missingFile(path:)``.
+  public func readFile(_ file: String, of name: String) throws -> Data {
+    let folder = try url(for: name)
+    guard FileManager.default.fileExists(atPath: folder.path) else {
+      throw ArchiveError.notFound(name: name, store: location, available: try names())
+    }
+    guard Self.isPlainRelativePath(file),
+      let data = FileManager.default.contents(atPath: folder.appendingPathComponent(file).path)
+    else {
+      throw ArchiveError.missingFile(path: folder.appendingPathComponent(file).path)
+    }
+    return data
+  }
+
   /// The names of the stored models.
   public func names() throws -> [String] { list().map(\.name) }
 
   /// Deletes a named model (see ``delete(named:)``).
   public func remove(named name: String) throws { try delete(named: name) }
+
+  /// Whether a name is one plain file name (no folder, not `.` or `..`).
+  public static func isPlainFileName(_ name: String) -> Bool {
+    !name.isEmpty && !name.contains("/") && !name.contains("\\") && name != "." && name != ".."
+      && !name.contains("\0")
+  }
 
   /// Whether a file name inside a model is relative, without `..` or empty components.
   static func isPlainRelativePath(_ name: String) -> Bool {

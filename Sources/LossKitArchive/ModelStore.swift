@@ -42,6 +42,13 @@ public protocol ModelStore: Sendable {
   ///   ``ArchiveError/corrupt(path:reason:)`` when what is stored is not a LossKit model.
   func read(named name: String) throws -> ModelFiles
 
+  /// One file of the model called `name` (a manifest, to list or inspect it without reading
+  /// the weights). The default reads every file and picks one.
+  ///
+  /// - Throws: ``ArchiveError/notFound(name:store:available:)`` or
+  ///   ``ArchiveError/missingFile(path:)``.
+  func readFile(_ file: String, of name: String) throws -> Data
+
   /// The names of every stored model, sorted (interrupted saves are never listed).
   ///
   /// - Throws: ``ArchiveError`` when the store cannot be read.
@@ -51,6 +58,16 @@ public protocol ModelStore: Sendable {
   ///
   /// - Throws: ``ArchiveError/notFound(name:store:available:)``.
   func remove(named name: String) throws
+}
+
+extension ModelStore {
+  /// Reads every file and returns one.
+  public func readFile(_ file: String, of name: String) throws -> Data {
+    guard let data = try read(named: name)[file] else {
+      throw ArchiveError.missingFile(path: "\(location)/\(name)/\(file)")
+    }
+    return data
+  }
 }
 
 /// The rule every store applies to model names.

@@ -4,14 +4,23 @@ import LossKitData
 import LossKitNN
 import LossKitTraining
 
-/// Saves and loads trained classifiers as folders: `manifest.json` and
-/// `weights.safetensors` (model parameters under `model/`, optimizer state under
-/// `optimizer/`).
+/// What a saved model is loaded for.
+public enum LoadPurpose: Sendable, Equatable {
+  /// Predicting and evaluating: the loss and optimizer are not needed (an unknown loss is
+  /// kept as an ``UnresolvedLoss``; the optimizer state is not read).
+  case inference
+  /// Training further: the loss and optimizer must resolve through the registry.
+  case training
+}
+
+/// Saves and loads trained models as files: `manifest.json` and `weights.safetensors`
+/// (parameters under `model/`, optimizer state under `optimizer/`, the last epoch's
+/// parameters under `training/last/` when the model holds the best epoch's).
 ///
 /// ```swift
-/// try SavedModel.save(classifier, to: URL(fileURLWithPath: "models/skol"))
-/// let reloaded = try SavedModel.load(from: url, registry: .standard)   // ready to train on
-/// let frozen = try SavedModel.load(from: url, registry: nil)           // inference only
+/// try SavedModel.save(trained, to: URL(fileURLWithPath: "models/skol"))
+/// let again = try SavedModel.load(from: url, registry: .standard, for: .training)
+/// let frozen = try SavedModel.load(from: url, registry: .standard, for: .inference)
 /// ```
 public enum SavedModel {
   /// The manifest's file name.
@@ -19,162 +28,297 @@ public enum SavedModel {
   /// The weights' file name.
   public static let weightsFile = "weights.safetensors"
 
-  /// Writes a trained classifier atomically (a crash leaves the old model or none, never a
-  /// half-written one).
+  /// The files of a trained model.
   ///
-  /// - Parameter metrics: Final metrics to record, by split (`test`, `validation`).
-  /// - Throws: ``ArchiveError/writeFailed(path:reason:)``, or ``LossKitError/invalidSpec(_:)``
-  ///   when the classifier has no model.
-  public static func save(
-    _ classifier: LineClassifier, to folder: URL, metrics: [String: [String: Double]] = [:]
-  ) throws {
-    guard let model = classifier.model else {
-      throw LossKitError.invalidSpec("nothing to save: the classifier has no model; call fit() first")
-    }
-    let manifest = try makeManifest(classifier, model: model, metrics: metrics)
+  /// - Throws: An encoding error for a configuration that does not encode.
+  public static func encode(_ trained: TrainedModel) throws -> ModelFiles {
+    let model = trained.model
     var tensors: [String: Tensor] = [:]
     for parameter in model.parameters { tensors["model/\(parameter.name)"] = parameter.value }
-    for (name, tensor) in classifier.optimizer?.stateTensors() ?? [:] {
+    for (name, tensor) in trained.optimizer?.stateTensors() ?? [:] {
       tensors["optimizer/\(name)"] = tensor
+    }
+    for (name, tensor) in trained.state.lastWeights ?? [:] {
+      tensors["training/last/\(name)"] = tensor
     }
     let weights = try Safetensors.encode(
       tensors, metadata: ["format": ModelManifest.currentFormat, "model": model.kind])
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let manifestData = try encoder.encode(manifest)
-    try AtomicFolder.write(to: folder) { temporary in
-      try manifestData.write(to: temporary.appendingPathComponent(manifestFile))
-      try weights.write(to: temporary.appendingPathComponent(weightsFile))
-    }
+    return ModelFiles([
+      manifestFile: try encoder.encode(try manifest(of: trained)), weightsFile: weights,
+    ])
   }
 
-  static func makeManifest(
-    _ classifier: LineClassifier, model: any Model, metrics: [String: [String: Double]]
-  ) throws -> ModelManifest {
-    let optimizer = classifier.optimizer.map {
-      ModelManifest.OptimizerDescription(kind: $0.kind, hyperparameters: $0.hyperparameters, stepCount: $0.stepCount)
-    }
-    var configuration = classifier.configuration
-    configuration.featurizer = classifier.configuration.featurizer
+  /// The manifest that describes a trained model.
+  ///
+  /// - Throws: An encoding error for a configuration that does not encode.
+  public static func manifest(of trained: TrainedModel) throws -> ModelManifest {
+    let model = trained.model
+    let state = trained.state
     return ModelManifest(
       format: ModelManifest.currentFormat, createdBy: "LossKit",
-      model: .init(kind: model.kind, hyperparameters: model.hyperparameters, parameterCount: model.parameterCount),
-      labels: classifier.labelNames,
-      featurizer: (model.parameters.first { $0.isSparse } != nil) ? configuration.featurizer : nil,
-      classifier: configuration, loss: try LossSpec(classifier.loss), optimizer: optimizer,
-      random: .init(model: model.random, trainer: classifier.trainerRandom),
-      epochsTrained: classifier.epochsTrained, history: classifier.history, metrics: metrics,
-      calibration: classifier.calibration, weightsFile: weightsFile)
+      model: .init(
+        component: .init(
+          kind: model.kind, version: type(of: model).version,
+          configuration: try model.configurationJSON()),
+        parameterCount: model.parameterCount),
+      targets: trained.targets, pipeline: trained.pipeline,
+      loss: trained.loss is UnresolvedLoss && trained.loss.registryName == UnresolvedLoss.name
+        ? nil : try LossSpec(trained.loss),
+      optimizer: try trained.optimizer.map {
+        .init(
+          kind: $0.kind, version: type(of: $0).version, configuration: try $0.configurationJSON(),
+          stepCount: $0.stepCount)
+      },
+      random: .init(model: model.random, trainer: state.random),
+      training: .init(
+        trainer: trained.trainer, epochsTrained: state.epochsTrained, best: state.best,
+        hasLastWeights: state.lastWeights != nil, lossHistory: state.lossHistory,
+        history: state.history),
+      metrics: trained.metrics, calibration: trained.calibration, recipe: trained.recipe,
+      weightsFile: weightsFile)
   }
 
-  /// Reads a manifest.
+  /// Writes a trained model into a folder atomically (a crash leaves the old model or the
+  /// new one, never a half-written one).
   ///
-  /// - Throws: ``ArchiveError`` naming the file when it is missing, damaged, or of another
-  ///   format version.
+  /// - Throws: ``ArchiveError/writeFailed(path:reason:)``.
+  public static func save(_ trained: TrainedModel, to folder: URL) throws {
+    try DirectoryStore.write(try encode(trained), to: folder)
+  }
+
+  /// Loads a saved model from a folder.
+  ///
+  /// - Throws: As ``decode(_:source:registry:for:)``.
+  public static func load(from folder: URL, registry: Registry, for purpose: LoadPurpose) throws
+    -> TrainedModel
+  {
+    try decode(DirectoryStore.read(folder: folder), source: folder.path, registry: registry, for: purpose)
+  }
+
+  /// Reads the manifest of a folder.
+  ///
+  /// - Throws: ``ArchiveError`` naming the file.
   public static func manifest(at folder: URL) throws -> ModelManifest {
     let url = folder.appendingPathComponent(manifestFile)
-    guard FileManager.default.fileExists(atPath: url.path) else {
+    guard let data = FileManager.default.contents(atPath: url.path) else {
       throw ArchiveError.missingFile(path: url.path)
     }
-    let data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw ArchiveError.corrupt(path: url.path, reason: error.localizedDescription)
+    return try manifest(data, path: url.path)
+  }
+
+  /// Decodes a manifest of any readable format, upgraded to the current one.
+  ///
+  /// - Throws: ``ArchiveError/unsupportedFormat(path:found:supported:)`` or
+  ///   ``ArchiveError/corrupt(path:reason:)`` naming the field that does not decode.
+  public static func manifest(_ data: Data, path: String) throws -> ModelManifest {
+    guard let format = (try? JSONDecoder().decode(FormatProbe.self, from: data))?.format else {
+      throw ArchiveError.corrupt(
+        path: path, reason: "not a LossKit manifest (no \"format\" field); save the model again")
     }
-    if let format = (try? JSONDecoder().decode(FormatProbe.self, from: data))?.format,
-      format != ModelManifest.currentFormat
-    {
+    guard ModelManifest.readableFormats.contains(format) else {
       throw ArchiveError.unsupportedFormat(
-        path: url.path, found: format, supported: ModelManifest.currentFormat)
+        path: path, found: format,
+        supported: ModelManifest.readableFormats.joined(separator: ", "))
     }
     do {
+      if format == "losskit-model/1" {
+        return try JSONDecoder().decode(ModelManifestV1.self, from: data).upgraded()
+      }
       return try JSONDecoder().decode(ModelManifest.self, from: data)
-    } catch {
-      throw ArchiveError.corrupt(path: url.path, reason: "not a LossKit manifest (\(error))")
+    } catch let error as DecodingError {
+      throw ArchiveError.corrupt(
+        path: path, reason: "\(error.oneLine); save the model again")
+    } catch let error as LossKitError {
+      throw ArchiveError.corrupt(path: path, reason: error.description)
     }
   }
 
   private struct FormatProbe: Decodable { var format: String }
+
+  /// Rebuilds a trained model from its files, validating everything before it sizes
+  /// anything: the model through its registered type's throwing initialiser, every tensor's
+  /// shape, the targets against the model's heads, the pipeline against the model's input.
+  ///
+  /// - Parameters:
+  ///   - files: The model's files.
+  ///   - source: Where they came from (a folder or a store name), for messages.
+  ///   - registry: Resolves the model kind, and for training the loss and optimizer.
+  ///   - purpose: ``LoadPurpose/inference`` needs no loss and no optimizer.
+  /// - Throws: ``ArchiveError`` naming the file and field for anything missing or damaged;
+  ///   ``LossKitError/unknownName(_:_:registered:)`` for an unregistered model kind (or, for
+  ///   training, loss or optimizer).
+  public static func decode(
+    _ files: ModelFiles, source: String, registry: Registry, for purpose: LoadPurpose
+  ) throws -> TrainedModel {
+    let manifestPath = source + "/" + manifestFile
+    guard let manifestData = files[manifestFile] else {
+      throw ArchiveError.missingFile(path: manifestPath)
+    }
+    let manifest = try self.manifest(manifestData, path: manifestPath)
+    let weightsPath = source + "/" + manifest.weightsFile
+    guard DirectoryStore.isPlainFileName(manifest.weightsFile) else {
+      throw ArchiveError.corrupt(
+        path: manifestPath,
+        reason: "weightsFile '\(manifest.weightsFile)' is not a plain file name inside the "
+          + "model; it must be '\(weightsFile)' — save the model again")
+    }
+    guard let weightsData = files[manifest.weightsFile] else {
+      throw ArchiveError.missingFile(path: weightsPath)
+    }
+    func corrupt(_ reason: String) -> ArchiveError {
+      .corrupt(path: manifestPath, reason: reason + "; save the model again")
+    }
+    let model: any Model
+    do {
+      try manifest.pipeline.validate()
+      for target in manifest.targets { try target.validate() }
+      try manifest.training.trainer.validate()
+      model = try registry.models.makeModel(
+        kind: manifest.model.component.kind, version: manifest.model.component.version,
+        configuration: manifest.model.component.configuration)
+    } catch let error as LossKitError {
+      if case .unknownName = error { throw error }
+      throw corrupt(error.description)
+    }
+    try checkAgreement(manifest, model: model, corrupt: corrupt)
+    let (tensors, _) = try Safetensors.decode(weightsData, path: weightsPath)
+    try load(tensors, prefix: "model/", into: model.parameters, path: weightsPath)
+    model.random = manifest.random.model
+    var state = TrainingState()
+    state.epochsTrained = manifest.training.epochsTrained
+    state.history = manifest.training.history
+    state.random = manifest.random.trainer
+    state.best = manifest.training.best
+    state.lossHistory = manifest.training.lossHistory
+    if state.best != nil, manifest.training.trainer.restoreBestWeights {
+      state.bestWeights = Dictionary(model.parameters.map { ($0.name, $0.value) }) { a, _ in a }
+    }
+    if manifest.training.hasLastWeights {
+      state.lastWeights = try namedTensors(
+        tensors, prefix: "training/last/", like: model.parameters, path: weightsPath)
+    }
+    let trained = TrainedModel(
+      model: model, loss: UnresolvedLoss(), optimizer: nil, targets: manifest.targets,
+      pipeline: manifest.pipeline, trainer: manifest.training.trainer, state: state,
+      calibration: manifest.calibration, metrics: manifest.metrics, recipe: manifest.recipe)
+    switch purpose {
+    case .inference:
+      trained.loss = manifest.loss.map { spec in
+        (try? registry.losses.makeLoss(from: spec))
+          ?? UnresolvedLoss(spec: spec, registered: registry.losses.names)
+      } ?? UnresolvedLoss()
+    case .training:
+      guard let spec = manifest.loss, let description = manifest.optimizer else {
+        throw ArchiveError.corrupt(
+          path: manifestPath,
+          reason: "the model was saved without its \(manifest.loss == nil ? "loss" : "optimizer") "
+            + "(an inference-only export); train a new model, or resume from the full save")
+      }
+      trained.loss = try registry.losses.makeLoss(from: spec)
+      let optimizer = try registry.optimizers.makeOptimizer(
+        kind: description.kind, version: description.version,
+        configuration: description.configuration)
+      let state = tensors.filter { $0.key.hasPrefix("optimizer/") }
+        .reduce(into: [String: Tensor]()) { $0[String($1.key.dropFirst(10))] = $1.value }
+      do {
+        try optimizer.restoreState(
+          state, stepCount: description.stepCount, parameters: model.parameters)
+      } catch let error as LossKitError {
+        throw ArchiveError.corrupt(path: weightsPath, reason: error.description)
+      }
+      trained.optimizer = optimizer
+    }
+    return trained
+  }
+
+  /// Checks that the targets and the pipeline agree with the model: an output for every
+  /// target set, and for configurations that list `heads` and `input` (every built-in
+  /// model's), the same heads and input sizes.
+  static func checkAgreement(
+    _ manifest: ModelManifest, model: any Model, corrupt: (String) -> ArchiveError
+  ) throws {
+    for target in manifest.targets where model.outputName(forTarget: target.name) == nil {
+      throw corrupt(
+        "target '\(target.name)' has no output in the '\(model.kind)' model (outputs: "
+          + model.outputNames.joined(separator: ", ") + ")")
+    }
+    let configuration = try? model.configurationJSON()
+    if let heads = configuration?["heads"]?.arrayValue {
+      let expected = heads.map {
+        "\($0["name"]?.stringValue ?? "?"):\(Int($0["classes"]?.numberValue ?? -1))"
+      }
+      let found = manifest.targets.map { "\($0.name):\($0.labels.count)" }
+      guard expected == found else {
+        throw corrupt(
+          "the targets (\(found.joined(separator: ", "))) do not match the model's heads "
+            + "(\(expected.joined(separator: ", ")))")
+      }
+    }
+    if let input = configuration?["input"] {
+      let shape = manifest.pipeline.inputShape
+      guard input["buckets"]?.numberValue == Double(shape.buckets),
+        input["denseWidth"]?.numberValue == Double(shape.denseWidth)
+      else {
+        throw corrupt(
+          "the pipeline gives \(shape.buckets) buckets and \(shape.denseWidth) dense features, "
+            + "but the model reads \(input.compactText)")
+      }
+    }
+  }
+
+  /// Sets every parameter from the tensor `prefix + name`, checking shapes.
+  static func load(
+    _ tensors: [String: Tensor], prefix: String, into parameters: [Parameter], path: String
+  ) throws {
+    for (name, value) in try namedTensors(tensors, prefix: prefix, like: parameters, path: path) {
+      try parameters.first { $0.name == name }!.load(value)
+    }
+  }
+
+  /// The tensors `prefix + name` of every parameter, checked against its shape.
+  static func namedTensors(
+    _ tensors: [String: Tensor], prefix: String, like parameters: [Parameter], path: String
+  ) throws -> [String: Tensor] {
+    var result: [String: Tensor] = [:]
+    for parameter in parameters {
+      let key = prefix + parameter.name
+      guard let tensor = tensors[key] else {
+        throw ArchiveError.corrupt(
+          path: path, reason: "tensor '\(key)' is missing; save the model again")
+      }
+      guard tensor.shape == parameter.value.shape else {
+        throw ArchiveError.shapeMismatch(
+          path: path, tensor: key, expected: parameter.value.shape, found: tensor.shape)
+      }
+      result[parameter.name] = tensor
+    }
+    return result
+  }
 
   /// Every stored tensor with its shape, first and last value and sum, sorted by name: what
   /// `losskit inspect --weights` prints and what another reader's values can be checked
   /// against.
   ///
   /// - Throws: ``ArchiveError`` naming the file.
-  public static func tensorSummaries(at folder: URL) throws -> [(name: String, shape: [Int], first: Float, last: Float, sum: Double)] {
-    let manifest = try manifest(at: folder)
-    let url = folder.appendingPathComponent(manifest.weightsFile)
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw ArchiveError.missingFile(path: url.path)
+  public static func tensorSummaries(_ files: ModelFiles, source: String) throws
+    -> [(name: String, shape: [Int], first: Float, last: Float, sum: Double)]
+  {
+    let manifestPath = source + "/" + manifestFile
+    guard let manifestData = files[manifestFile] else {
+      throw ArchiveError.missingFile(path: manifestPath)
     }
-    return try Safetensors.decode(data, path: url.path).tensors.sorted { $0.key < $1.key }.map {
+    let manifest = try self.manifest(manifestData, path: manifestPath)
+    guard DirectoryStore.isPlainFileName(manifest.weightsFile),
+      let data = files[manifest.weightsFile]
+    else {
+      throw ArchiveError.missingFile(path: source + "/" + manifest.weightsFile)
+    }
+    let path = source + "/" + manifest.weightsFile
+    return try Safetensors.decode(data, path: path).tensors.sorted { $0.key < $1.key }.map {
       ($0.key, $0.value.shape, $0.value.scalars.first ?? 0, $0.value.scalars.last ?? 0,
        $0.value.scalars.reduce(0.0) { $0 + Double($1) })
     }
-  }
-
-  /// Loads a saved classifier.
-  ///
-  /// - Parameter registry: Resolves the loss by name. `nil` loads for inference only: no loss
-  ///   is needed. With a registry, an unknown loss name is an error listing the registered
-  ///   names; pass `nil` (or register the loss) to load such a model.
-  /// - Throws: ``ArchiveError`` naming the file for missing or damaged files, a wrong format
-  ///   version or a tensor of the wrong shape; ``LossKitError`` for an unknown loss.
-  public static func load(from folder: URL, registry: LossRegistry?) throws -> LineClassifier {
-    let manifest = try manifest(at: folder)
-    let weightsURL = folder.appendingPathComponent(manifest.weightsFile)
-    guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-      throw ArchiveError.missingFile(path: weightsURL.path)
-    }
-    let data: Data
-    do {
-      data = try Data(contentsOf: weightsURL)
-    } catch {
-      throw ArchiveError.corrupt(path: weightsURL.path, reason: error.localizedDescription)
-    }
-    let (tensors, _) = try Safetensors.decode(data, path: weightsURL.path)
-    let model = try ModelFactory.makeModel(kind: manifest.model.kind, hyperparameters: manifest.model.hyperparameters)
-    for parameter in model.parameters {
-      let key = "model/\(parameter.name)"
-      guard let tensor = tensors[key] else {
-        throw ArchiveError.corrupt(path: weightsURL.path, reason: "tensor '\(key)' is missing")
-      }
-      guard tensor.shape == parameter.value.shape else {
-        throw ArchiveError.shapeMismatch(
-          path: weightsURL.path, tensor: key, expected: parameter.value.shape, found: tensor.shape)
-      }
-      parameter.value = tensor
-    }
-    model.random = manifest.random.model
-    var optimizer: (any Optimizer)?
-    if let description = manifest.optimizer {
-      let restored = try OptimizerFactory.makeOptimizer(kind: description.kind, hyperparameters: description.hyperparameters)
-      let state = Dictionary(uniqueKeysWithValues: tensors.filter { $0.key.hasPrefix("optimizer/") }
-        .map { (String($0.key.dropFirst("optimizer/".count)), $0.value) })
-      do {
-        try restored.restoreState(state, stepCount: description.stepCount, parameters: model.parameters)
-      } catch let error as LossKitError {
-        throw ArchiveError.corrupt(path: weightsURL.path, reason: error.description)
-      }
-      optimizer = restored
-    }
-    let loss: any Loss
-    if let spec = manifest.loss {
-      if let registry {
-        loss = try registry.makeLoss(from: spec)
-      } else {
-        loss = UnresolvedLoss(spec: spec, registered: [])
-      }
-    } else {
-      loss = UnresolvedLoss()
-    }
-    var configuration = manifest.classifier ?? LineClassifierConfiguration()
-    if let featurizer = manifest.featurizer { configuration.featurizer = featurizer }
-    return LineClassifier(
-      configuration, registry: registry ?? LossRegistry(), loss: loss, model: model,
-      optimizer: optimizer, labelNames: manifest.labels, history: manifest.history,
-      calibration: manifest.calibration, trainerRandom: manifest.random.trainer,
-      epochsTrained: manifest.epochsTrained)
   }
 }

@@ -72,6 +72,14 @@ public struct CompositeLoss: Loss {
       try terms.map { Term(weight: $0.weight, loss: try $0.loss.prepared(for: context)) })
   }
 
+  /// Resolves every term with the context of the target sets it reads.
+  public func prepared(forTargets contexts: [String: LossContext]) throws -> CompositeLoss {
+    CompositeLoss(
+      try terms.map {
+        Term(weight: $0.weight, loss: try $0.loss.prepared(forTargets: contexts))
+      })
+  }
+
   /// Evaluates every term, weighting values and gradients.
   ///
   /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for a non-finite weight,

@@ -92,3 +92,25 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     return String(decoding: data, as: UTF8.self)
   }
 }
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral,
+  ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral,
+  ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+  /// A string: `"balanced"`.
+  public init(stringLiteral value: String) { self = .string(value) }
+  /// A number: `0.25`.
+  public init(floatLiteral value: Double) { self = .number(value) }
+  /// A number: `2`.
+  public init(integerLiteral value: Int) { self = .number(Double(value)) }
+  /// A Boolean.
+  public init(booleanLiteral value: Bool) { self = .bool(value) }
+  /// An array: `["Nomenclature", "Description"]`.
+  public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+  /// An object: `["Nomenclature": 10]`.
+  public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    self = .object(Dictionary(elements) { _, last in last })
+  }
+  /// `null`.
+  public init(nilLiteral: ()) { self = .null }
+}

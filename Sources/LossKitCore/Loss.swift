@@ -20,16 +20,7 @@
 /// }
 /// try registry.register(HingeLoss.self)
 /// ```
-public protocol Loss: Sendable, Codable {
-  /// The name the loss is saved and looked up by, such as `"focal"`.
-  static var name: String { get }
-  /// The version of the saved parameters; raise it when their meaning changes.
-  static var version: Int { get }
-  /// The oldest saved version this type still reads (defaults to ``version``).
-  static var minimumVersion: Int { get }
-  /// One line describing the loss, shown by `losskit losses`.
-  static var summary: String { get }
-
+public protocol Loss: Sendable, Codable, Registrable {
   /// The loss with its default parameters.
   init()
 
@@ -52,6 +43,16 @@ public protocol Loss: Sendable, Codable {
   /// - Throws: ``LossKitError/unknownLabel(_:known:context:)`` for a name not in the data.
   func prepared(for context: LossContext) throws -> Self
 
+  /// The loss resolved for a data set with several named target sets: each leaf resolves
+  /// against the context of the target set it reads.
+  ///
+  /// The default prepares a loss that reads one target set with that set's context (or
+  /// returns `self` for a loss that reads none); composites prepare each term.
+  ///
+  /// - Throws: ``LossKitError/missingTargets(loss:name:available:)`` when the data has no
+  ///   target set of the name the loss reads, and the errors of ``prepared(for:)``.
+  func prepared(forTargets contexts: [String: LossContext]) throws -> Self
+
   /// Computes the reduced loss and adds `scale` times its gradient into `gradients`.
   ///
   /// - Parameters:
@@ -69,9 +70,6 @@ public protocol Loss: Sendable, Codable {
 }
 
 extension Loss {
-  /// The oldest readable version: by default only the current ``version``.
-  public static var minimumVersion: Int { version }
-
   /// The type's ``Loss/name``.
   public var registryName: String { Self.name }
   /// The type's ``Loss/version``.
@@ -79,6 +77,19 @@ extension Loss {
 
   /// Returns `self`: most losses need nothing from the data set.
   public func prepared(for context: LossContext) throws -> Self { self }
+
+  /// Prepares the loss with the context of each target set it reads.
+  public func prepared(forTargets contexts: [String: LossContext]) throws -> Self {
+    var resolved = self
+    for target in targetNames.sorted() {
+      guard let context = contexts[target] else {
+        throw LossKitError.missingTargets(
+          loss: label, name: target, available: contexts.keys.sorted())
+      }
+      resolved = try resolved.prepared(for: context)
+    }
+    return resolved
+  }
 
   /// The name used for this loss in logs and part lists: the registry name, followed by the
   /// output it reads when that is not the usual one.

@@ -17,12 +17,15 @@ public enum LossKitError: Error, Sendable, Equatable {
   case unknownLabel(_ name: String, known: [String], context: String)
   /// Two options were given that cannot be used together.
   case conflictingOptions(_ problem: String, fix: String)
-  /// A loss name is already registered.
-  case duplicateLossName(_ name: String)
-  /// A loss name is not registered.
-  case unknownLoss(_ name: String, registered: [String])
-  /// A saved loss has a version this build cannot read.
-  case unsupportedLossVersion(_ name: String, found: Int, supported: ClosedRange<Int>)
+  /// A name is already registered for a loss, model kind or optimizer.
+  case duplicateName(_ kind: RegistryKind, _ name: String)
+  /// A loss, model kind or optimizer name is not registered.
+  case unknownName(_ kind: RegistryKind, _ name: String, registered: [String])
+  /// A saved loss, model or optimizer has a version this build cannot read.
+  case unsupportedVersion(
+    _ kind: RegistryKind, _ name: String, found: Int, supported: ClosedRange<Int>)
+  /// A parameter given by name is not one the loss, model kind or optimizer has.
+  case unknownParameter(_ kind: RegistryKind, _ name: String, parameter: String, known: [String])
   /// The model did not produce an output a loss reads.
   case missingOutput(loss: String, name: String, available: [String])
   /// No targets were given under the name a loss reads.
@@ -53,18 +56,28 @@ extension LossKitError: CustomStringConvertible {
         + known.joined(separator: ", ")
     case .conflictingOptions(let problem, let fix):
       return "\(problem); \(fix)"
-    case .duplicateLossName(let name):
-      return "a loss named '\(name)' is already registered; give your loss type a different "
-        + "`static let name`, or register into a fresh `LossRegistry()`"
-    case .unknownLoss(let name, let registered):
-      return "unknown loss '\(name)'; registered: \(registered.joined(separator: ", ")); "
-        + "register yours with `registry.register(MyLoss.self)` before loading"
-    case .unsupportedLossVersion(let name, let found, let supported):
+    case .duplicateName(let kind, let name):
+      return "a \(kind.noun) named '\(name)' is already registered; give your type a "
+        + "different `static let name`, or register into a fresh `Registry()`"
+    case .unknownName(let kind, let name, let registered):
+      return "unknown \(kind.noun) '\(name)'; registered: "
+        + "\(registered.isEmpty ? "none" : registered.joined(separator: ", ")); "
+        + kind.howToRegister
+    case .unsupportedVersion(let kind, let name, let found, let supported):
       let range =
-        supported.count == 1 ? "\(supported.lowerBound)" : "\(supported.lowerBound)…\(supported.upperBound)"
-      return "loss '\(name)' was saved as version \(found), but this build reads version "
-        + "\(range); update the loss type (raise `version`/`minimumVersion`) or load the model "
-        + "for inference only, which needs no loss"
+        supported.count == 1
+        ? "\(supported.lowerBound)" : "\(supported.lowerBound)…\(supported.upperBound)"
+      let fix =
+        kind == .loss
+        ? "update the loss type (raise `version`/`minimumVersion`) or load the model for "
+          + "inference only, which needs no loss"
+        : "use the LossKit version (or the \(kind.noun) type) that saved it, or teach the type "
+          + "to read version \(found) (`minimumVersion` and `upgrade(_:from:)`)"
+      return "\(kind.noun) '\(name)' was saved as version \(found), but this build reads "
+        + "version \(range); \(fix)"
+    case .unknownParameter(let kind, let name, let parameter, let known):
+      return "\(kind.noun) '\(name)' has no parameter '\(parameter)'; its parameters: "
+        + (known.isEmpty ? "none" : known.joined(separator: ", "))
     case .missingOutput(let loss, let name, let available):
       return "\(loss) reads the model output '\(name)', but the model produced "
         + "[\(available.joined(separator: ", "))]; set the loss's `output` to one of them"

@@ -1,21 +1,59 @@
-/// A trainable model with named outputs.
+/// A trainable model with named outputs, registered by kind.
 ///
 /// `forward` maps a ``FeatureBatch`` to named outputs (`logits`, `embeddings`, one
-/// `logits_<aspect>` per head, …); in training mode it caches what `backward` needs.
-/// `backward` takes the loss gradient for each output and adds the parameter gradients.
-/// Models are deterministic given their seed: initialisation and dropout draw from a
-/// ``SeededGenerator`` whose state is part of the model.
-public protocol Model: AnyObject {
-  /// The model kind saved in a manifest, such as `bilstm`.
-  var kind: String { get }
+/// `logits_<head>` per classification head, …); in training mode it caches what `backward`
+/// needs. `backward` takes the loss gradient for each output and adds the parameter
+/// gradients. Models are deterministic given their configuration: initialisation and dropout
+/// draw from a ``SeededGenerator`` whose state is part of the model.
+///
+/// A model is rebuilt from its ``configuration`` by its throwing initialiser, which
+/// validates it by the same rules whether the configuration is new or read from a saved
+/// model. Register the type in one line and saved models of it reload by name:
+///
+/// ```swift
+/// final class TinyTagger: Model {
+///   static let name = "tiny-tagger"
+///   static let version = 1
+///   static let summary = "one linear layer per head"
+///   struct Configuration: Codable, Sendable { var inputs: Int; var heads: [String: Int] }
+///   let configuration: Configuration
+///   init(_ configuration: Configuration) throws { … }
+///   …
+/// }
+/// try registry.register(TinyTagger.self)
+/// ```
+public protocol Model: AnyObject, Registrable {
+  /// What rebuilds an untrained model of the same shape: sizes, heads, seed.
+  associatedtype Configuration: Codable & Sendable
+
+  /// The configuration the model was built with.
+  var configuration: Configuration { get }
+
+  /// A freshly initialised model.
+  ///
+  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` (or another
+  ///   ``LossKitError``) for a configuration the model cannot be built from.
+  init(_ configuration: Configuration) throws
+
+  /// A configuration to show as the kind's defaults in `losskit kinds`, or `nil` when every
+  /// size comes from the data (the default).
+  static var defaultConfiguration: Configuration? { get }
+
+  /// Whether the model reads windows of consecutive rows (``FeatureBatch/sequence``) rather
+  /// than one row at a time (default `false`).
+  static var readsSequences: Bool { get }
+
   /// Every parameter, in a stable order.
   var parameters: [Parameter] { get }
   /// The names of the outputs `forward` produces.
   var outputNames: [String] { get }
-  /// The hyper-parameters that rebuild an untrained model of the same shape.
-  var hyperparameters: JSONValue { get }
   /// The random state used by dropout, saved so training resumes exactly.
   var random: SeededGenerator { get set }
+
+  /// The output holding the logits for the named target set, or `nil` when the model has
+  /// none. The default answers `logits` for a model whose only head is that target set (or
+  /// that has no per-head outputs), else `logits_<target>` when the model produces it.
+  func outputName(forTarget target: String) -> String?
 
   /// Computes the outputs; `training` enables dropout and caches activations.
   ///
@@ -31,6 +69,30 @@ public protocol Model: AnyObject {
 }
 
 extension Model {
+  /// No defaults: the sizes come from the data.
+  public static var defaultConfiguration: Configuration? { nil }
+
+  /// One row at a time.
+  public static var readsSequences: Bool { false }
+
+  /// `logits` for a lone head (or no per-head outputs), else `logits_<target>`.
+  public func outputName(forTarget target: String) -> String? {
+    let names = outputNames
+    let perHead = names.filter { $0.hasPrefix("logits_") }
+    if names.contains("logits"), perHead.isEmpty || perHead == ["logits_\(target)"] {
+      return "logits"
+    }
+    return names.contains("logits_\(target)") ? "logits_\(target)" : nil
+  }
+
+  /// The kind saved in a manifest: the type's ``Registrable/name``.
+  public var kind: String { Self.name }
+
+  /// The configuration as JSON, as a saved model records it.
+  ///
+  /// - Throws: An encoding error (never for the built-in models).
+  public func configurationJSON() throws -> JSONValue { try JSONValue(encoding: configuration) }
+
   /// Zeroes every parameter's gradient.
   public func zeroGradients() {
     for parameter in parameters { parameter.zeroGradient() }
@@ -38,28 +100,4 @@ extension Model {
 
   /// The total number of trainable values.
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
-}
-
-/// An optimizer: updates parameters from their gradients, with state that can be saved.
-public protocol Optimizer: AnyObject {
-  /// The kind saved in a manifest, such as `adam`.
-  var kind: String { get }
-  /// The learning rate (may be changed between steps by a schedule).
-  var learningRate: Double { get set }
-  /// The hyper-parameters (learning rate, betas, …).
-  var hyperparameters: JSONValue { get }
-  /// Steps taken so far.
-  var stepCount: Int { get }
-
-  /// Applies one update to `parameters` from their current gradients.
-  func step(_ parameters: [Parameter])
-
-  /// The per-parameter state tensors (moments, velocities) by `parameterName.stateName`,
-  /// for saving.
-  func stateTensors() -> [String: Tensor]
-
-  /// Restores state saved by ``stateTensors()``.
-  ///
-  /// - Throws: ``LossKitError/shapeMismatch(_:expected:actual:)`` when a tensor does not fit.
-  func restoreState(_ tensors: [String: Tensor], stepCount: Int, parameters: [Parameter]) throws
 }

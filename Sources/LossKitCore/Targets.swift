@@ -60,6 +60,16 @@ public struct Targets: Sendable, Equatable {
     self.mask = mask
   }
 
+  /// Creates class-index targets whose sample shape is known to match their count (as a
+  /// batching rule builds them).
+  package init(classIndices: [Int32], sampleShape shape: [Int]) {
+    precondition(shape.reduce(1, *) == classIndices.count, "sample shape does not match")
+    self.values = .classIndices(shape: shape, classIndices)
+    self.ignoreIndex = Targets.defaultIgnoreIndex
+    self.sampleWeights = nil
+    self.mask = nil
+  }
+
   /// Creates dense targets (one-hot, soft or multi-label) shaped like the model output.
   public init(dense: Tensor, sampleWeights: [Float]? = nil, mask: [Float]? = nil) {
     self.values = .dense(dense)

@@ -37,12 +37,12 @@ public struct UnresolvedLoss: Loss, Equatable {
   /// Unknown.
   public var targetNames: Set<String> { [] }
 
-  /// Always throws ``LossKitError/unknownLoss(_:registered:)``.
+  /// Always throws ``LossKitError/unknownName(_:_:registered:)``.
   public func evaluate(
     _ outputs: [String: Tensor], _ targets: [String: Targets], scale: Float,
     gradients: inout GradientBuffers
   ) throws -> LossValue {
-    throw LossKitError.unknownLoss(spec.name, registered: registered)
+    throw LossKitError.unknownName(.loss, spec.name, registered: registered)
   }
 
   /// Encodes the saved parameters unchanged.

@@ -16,6 +16,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible, Loca
   case empty(paths: [String])
   /// A path or glob matched no file.
   case noMatch(pattern: String)
+  /// A `--head` specification cannot be used.
+  case badHead(_ text: String, reason: String)
 
   /// The problem, where it is, and what to do.
   public var description: String {
@@ -30,11 +32,12 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible, Loca
       return "\(path):\(line): column '\(column)' holds '\(value)', which is not a number"
     case .missingColumn(let path, let column, let available):
       return "\(path): no column '\(column)'; columns: \(available.joined(separator: ", ")); "
-        + "choose one with --label-column"
+        + "name an existing column (--head NAME=COLUMN, --label-column or --text-column)"
     case .empty(let paths):
       return "no labelled samples in \(paths.joined(separator: ", ")); "
         + "check the paths and the file format"
     case .noMatch(let pattern): return "'\(pattern)' matches no file"
+    case .badHead(let text, let reason): return "head '\(text)': \(reason)"
     }
   }
 

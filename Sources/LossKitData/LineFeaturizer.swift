@@ -33,6 +33,22 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
     self.layout = layout
   }
 
+  /// Checks the sizes before they size anything: 1…2²⁶ buckets, n-gram orders in 1…16.
+  ///
+  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` naming the field.
+  public func validate() throws {
+    guard (1...(1 << 26)).contains(buckets) else {
+      throw LossKitError.invalidParameter(
+        loss: "featurizer", name: "buckets", reason: "\(buckets) is not in 1…\(1 << 26)")
+    }
+    for (name, range) in [("wordNgrams", wordNgrams), ("characterNgrams", characterNgrams)]
+    where range.lowerBound < 1 || range.upperBound > 16 {
+      throw LossKitError.invalidParameter(
+        loss: "featurizer", name: name,
+        reason: "\(range.lowerBound)…\(range.upperBound) is not within 1…16")
+    }
+  }
+
   /// The names of the dense layout features, in order.
   public static let layoutNames = [
     "length", "words", "capitals", "digits", "punctuation", "indentation", "startsUpper",

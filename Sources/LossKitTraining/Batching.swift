@@ -3,11 +3,11 @@ import LossKitCore
 /// Turns a corpus into model batches: single rows for flat models, windows of consecutive
 /// rows of one document for sequence models.
 public struct Batching: Sendable {
-  /// Rows per window for sequence models, `nil` for flat models.
-  public var windowSize: Int?
+  /// The windows for sequence models, `nil` for flat models.
+  public var windows: InputPipeline.Windowing?
 
   /// Creates a batching rule.
-  public init(windowSize: Int?) { self.windowSize = windowSize }
+  public init(windows: InputPipeline.Windowing?) { self.windows = windows }
 
   /// A window: `size` consecutive row slots of a document, starting at `start` (which may be
   /// negative: slots outside the document are padding).
@@ -26,13 +26,14 @@ public struct Batching: Sendable {
     _ corpus: LabeledCorpus, random: inout SeededGenerator
   ) -> [Window] {
     var units: [Window] = []
-    if let size = windowSize {
+    if let size = windows?.size {
       for document in corpus.documents where document.count > 0 {
         let shift = Int(random.next() % UInt64(size))
         var start = -shift
         while start < document.count {
           if start + size > 0 {
-            units.append(Window(documentStart: document.start, documentCount: document.count, start: start))
+            units.append(
+              Window(documentStart: document.start, documentCount: document.count, start: start))
           }
           start += size
         }
@@ -44,19 +45,20 @@ public struct Batching: Sendable {
     return units
   }
 
-  /// Prediction windows: every document tiled from 0 with `stride` (the last window
-  /// reaching the document's end), or single rows.
-  public func predictionUnits(_ corpus: LabeledCorpus, stride: Int) -> [Window] {
-    guard let size = windowSize else {
+  /// Prediction windows: every document tiled from 0 with the prediction stride (the last
+  /// window reaching the document's end), or single rows.
+  public func predictionUnits(_ corpus: LabeledCorpus) -> [Window] {
+    guard let windows else {
       return (0..<corpus.rowCount).map { Window(documentStart: $0, documentCount: 1, start: 0) }
     }
     var units: [Window] = []
     for document in corpus.documents where document.count > 0 {
       var start = 0
       while true {
-        units.append(Window(documentStart: document.start, documentCount: document.count, start: start))
-        if start + size >= document.count { break }
-        start += stride
+        units.append(
+          Window(documentStart: document.start, documentCount: document.count, start: start))
+        if start + windows.size >= document.count { break }
+        start += windows.predictionStride
       }
     }
     return units
@@ -64,27 +66,30 @@ public struct Batching: Sendable {
 
   /// The rows a unit covers (−1 for padding slots).
   public func rows(of unit: Window) -> [Int] {
-    guard let size = windowSize else { return [unit.documentStart] }
+    guard let size = windows?.size else { return [unit.documentStart] }
     return (unit.start..<(unit.start + size)).map {
       $0 >= 0 && $0 < unit.documentCount ? unit.documentStart + $0 : -1
     }
   }
 
-  /// The model batch and targets for some units.
+  /// The model batch and the targets of every target set for some units.
   public func batch(
     _ units: ArraySlice<Window>, corpus: LabeledCorpus
-  ) -> (batch: FeatureBatch, targets: Targets, rows: [Int]) {
+  ) -> (batch: FeatureBatch, targets: [String: Targets], rows: [Int]) {
     let rows = units.flatMap { self.rows(of: $0) }
-    let sparse = corpus.features.sparse.width > 0 ? corpus.features.sparse.selecting(rows: rows) : nil
-    let dense = corpus.features.dense.lastDimension > 0 ? corpus.features.dense.selecting(rows: rows) : nil
-    let mask: [Float] = rows.map { $0 >= 0 ? 1 : 0 }
-    let labels = rows.map { $0 >= 0 ? corpus.labels[$0] : Targets.defaultIgnoreIndex }
-    let sequence = windowSize.map { SequenceShape(count: units.count, steps: $0) }
+    let features = corpus.features
+    let sparse = features.sparse.width > 0 ? features.sparse.selecting(rows: rows) : nil
+    let dense = features.dense.lastDimension > 0 ? features.dense.selecting(rows: rows) : nil
+    let sequence = windows.map { SequenceShape(count: units.count, steps: $0.size) }
     let batch = FeatureBatch(
       rowCount: rows.count, dense: dense, sparse: sparse, sequence: sequence,
-      mask: windowSize == nil ? nil : mask)
-    let shape = windowSize.map { [units.count, $0] } ?? [rows.count]
-    let targets = try! Targets(classIndices: labels, shape: shape)
+      mask: windows == nil ? nil : rows.map { $0 >= 0 ? 1 : 0 })
+    let shape = windows.map { [units.count, $0.size] } ?? [rows.count]
+    var targets: [String: Targets] = [:]
+    for target in corpus.targets {
+      let labels = rows.map { $0 >= 0 ? target.labels[$0] : Targets.defaultIgnoreIndex }
+      targets[target.name] = Targets(classIndices: labels, sampleShape: shape)
+    }
     return (batch, targets, rows)
   }
 }

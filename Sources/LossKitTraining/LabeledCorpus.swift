@@ -1,8 +1,8 @@
 import LossKitCore
 import LossKitData
 
-/// Featurized, labelled rows grouped into documents in reading order: what training and
-/// evaluation consume.
+/// Featurized rows grouped into documents in reading order, with one class index per row for
+/// each named target set: what training and evaluation consume.
 public struct LabeledCorpus: Sendable {
   /// A document: a run of consecutive rows.
   public struct Document: Sendable, Equatable {
@@ -12,104 +12,140 @@ public struct LabeledCorpus: Sendable {
     public var start: Int
     /// Its number of rows.
     public var count: Int
+
+    /// Creates a document.
+    public init(path: String, start: Int, count: Int) {
+      self.path = path
+      self.start = start
+      self.count = count
+    }
   }
 
-  /// The class names in class-index order.
-  public var labelNames: [String]
+  /// One target set: its class names and every row's class index.
+  public struct Target: Sendable, Equatable {
+    /// The target set's name.
+    public var name: String
+    /// The class names in class-index order.
+    public var labelNames: [String]
+    /// Every row's class index (the ignore index for a row without a class).
+    public var labels: [Int32]
+
+    /// Creates a target set.
+    public init(name: String, labelNames: [String], labels: [Int32]) {
+      self.name = name
+      self.labelNames = labelNames
+      self.labels = labels
+    }
+
+    /// Rows per class.
+    public var classCounts: [Int] {
+      var counts = Array(repeating: 0, count: labelNames.count)
+      for label in labels where label >= 0 && Int(label) < counts.count {
+        counts[Int(label)] += 1
+      }
+      return counts
+    }
+
+    /// The loss context (label names and class counts).
+    public var lossContext: LossContext {
+      LossContext(labelNames: labelNames, classCounts: classCounts)
+    }
+  }
+
   /// The documents.
   public var documents: [Document]
   /// Every row's features.
   public var features: FeaturizedLines
-  /// Every row's class index (the ignore index for a label outside ``labelNames``).
-  public var labels: [Int32]
+  /// The target sets, in head order.
+  public var targets: [Target]
+
+  /// A corpus from its parts.
+  ///
+  /// - Throws: ``LossKitError/shapeMismatch(_:expected:actual:)`` when the documents,
+  ///   features and targets disagree on the number of rows, or a class index is out of range.
+  public init(documents: [Document], features: FeaturizedLines, targets: [Target]) throws {
+    let rows = features.sparse.rowCount
+    guard features.dense.flatRowCount == rows || features.dense.count == 0,
+      documents.reduce(0, { $0 + $1.count }) == rows
+    else {
+      throw LossKitError.shapeMismatch(
+        "corpus rows (documents, sparse and dense features)", expected: [rows],
+        actual: [documents.reduce(0) { $0 + $1.count }, features.dense.flatRowCount])
+    }
+    for target in targets {
+      guard target.labels.count == rows else {
+        throw LossKitError.shapeMismatch(
+          "corpus target '\(target.name)'", expected: [rows], actual: [target.labels.count])
+      }
+      if let bad = target.labels.first(where: {
+        $0 != Targets.defaultIgnoreIndex && ($0 < 0 || Int($0) >= target.labelNames.count)
+      }) {
+        throw LossKitError.labelOutOfRange(
+          loss: "corpus target '\(target.name)'", label: Int(bad),
+          sample: target.labels.firstIndex(of: bad)!, classCount: target.labelNames.count,
+          ignoreIndex: Int(Targets.defaultIgnoreIndex))
+      }
+    }
+    self.documents = documents
+    self.features = features
+    self.targets = targets
+  }
+
+  /// The corpus of loaded data for a pipeline and target definitions (none for unlabelled
+  /// data to predict).
+  ///
+  /// - Throws: ``DataError`` from featurizing or reading labels.
+  public init(_ data: LoadedData, pipeline: InputPipeline, targets: [TargetDefinition]) throws {
+    let (features, documents) = try pipeline.features(data)
+    try self.init(
+      documents: documents, features: features,
+      targets: try targets.map {
+        Target(name: $0.name, labelNames: $0.labels, labels: try $0.classIndices(data))
+      })
+  }
 
   /// The number of rows.
-  public var rowCount: Int { labels.count }
+  public var rowCount: Int { features.sparse.rowCount }
 
-  /// Rows per class.
-  public var classCounts: [Int] {
-    var counts = Array(repeating: 0, count: labelNames.count)
-    for label in labels where label >= 0 { counts[Int(label)] += 1 }
-    return counts
-  }
+  /// The target set of a name, or `nil`.
+  public func target(named name: String) -> Target? { targets.first { $0.name == name } }
 
-  /// The loss context for this corpus (label names and class counts).
-  public var lossContext: LossContext {
-    LossContext(labelNames: labelNames, classCounts: classCounts)
-  }
-
-  /// A corpus of annotated documents.
-  ///
-  /// - Parameter labelNames: The classes in order; `nil` takes the sorted labels seen.
-  /// - Throws: ``DataError/empty(paths:)`` when there are no labelled lines.
-  public init(
-    documents annotated: [AnnotatedDocument], featurizer: LineFeaturizer,
-    labelNames: [String]? = nil
-  ) throws {
-    guard annotated.contains(where: { !$0.lines.isEmpty }) else {
-      throw DataError.empty(paths: annotated.map(\.path))
-    }
-    let names = labelNames ?? Array(Set(annotated.flatMap { $0.lines.map(\.label) })).sorted()
-    let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int32($0)) })
-    var documents: [Document] = []
-    var texts: [String] = []
-    var labels: [Int32] = []
-    for document in annotated {
-      documents.append(Document(path: document.path, start: texts.count, count: document.lines.count))
-      texts += document.lines.map(\.text)
-      labels += document.lines.map { index[$0.label] ?? Targets.defaultIgnoreIndex }
-    }
-    self.labelNames = names
-    self.documents = documents
-    self.features = featurizer.featurize(texts)
-    self.labels = labels
-  }
-
-  /// A corpus of numeric tables (each file one document, rows in file order).
-  ///
-  /// - Throws: ``DataError/empty(paths:)`` when there are no rows.
-  public init(tables: [(path: String, table: LabeledTable)], labelNames: [String]? = nil) throws {
-    guard let first = tables.first?.table, tables.contains(where: { !$0.table.rows.isEmpty }) else {
-      throw DataError.empty(paths: tables.map(\.path))
-    }
-    let names = labelNames ?? Array(Set(tables.flatMap(\.table.labels))).sorted()
-    let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int32($0)) })
-    var documents: [Document] = []
-    var dense: [Float] = []
-    var labels: [Int32] = []
-    for (path, table) in tables {
-      guard table.featureNames.count == first.featureNames.count else {
-        throw DataError.raggedRow(
-          path: path, line: 1, expected: first.featureNames.count + 1,
-          found: table.featureNames.count + 1)
-      }
-      documents.append(Document(path: path, start: labels.count, count: table.rows.count))
-      dense += table.rows.flatMap { $0 }
-      labels += table.labels.map { index[$0] ?? Targets.defaultIgnoreIndex }
-    }
-    self.labelNames = names
-    self.documents = documents
-    self.features = FeaturizedLines(
-      sparse: SparseRows(width: 0, offsets: Array(repeating: 0, count: labels.count + 1), indices: [], values: []),
-      dense: try Tensor(shape: [labels.count, first.featureNames.count], scalars: dense))
-    self.labels = labels
+  /// The loss context of every target set, by name.
+  public var lossContexts: [String: LossContext] {
+    Dictionary(targets.map { ($0.name, $0.lossContext) }) { first, _ in first }
   }
 
   /// The corpus restricted to some documents (for a validation split).
   public func subset(documents indices: [Int]) -> LabeledCorpus {
     var copy = self
-    let chosen = indices.map { documents[$0] }
     var rows: [Int] = []
     var newDocuments: [Document] = []
-    for document in chosen {
+    for document in indices.map({ documents[$0] }) {
       newDocuments.append(Document(path: document.path, start: rows.count, count: document.count))
       rows += Array(document.start..<(document.start + document.count))
     }
     copy.documents = newDocuments
-    copy.labels = rows.map { labels[$0] }
+    copy.targets = targets.map { target in
+      var chosen = target
+      chosen.labels = rows.map { target.labels[$0] }
+      return chosen
+    }
     copy.features = FeaturizedLines(
       sparse: features.sparse.selecting(rows: rows), dense: features.dense.selecting(rows: rows))
     return copy
+  }
+
+  /// The corpus split into held-out documents (`fraction` of them, chosen with `seed`) and
+  /// the rest; a single document leaves nothing to hold out.
+  public func holdingOut(_ fraction: Double, seed: UInt64) -> (LabeledCorpus, LabeledCorpus?) {
+    var random = SeededGenerator(seed: seed ^ 0x5EED)
+    guard fraction > 0, documents.count > 1 else { return (self, nil) }
+    let order = Array(documents.indices).shuffled(using: &random)
+    let held = max(1, Int((Double(order.count) * fraction).rounded()))
+    return (
+      subset(documents: Array(order.dropFirst(held)).sorted()),
+      subset(documents: Array(order.prefix(held)).sorted())
+    )
   }
 }
 

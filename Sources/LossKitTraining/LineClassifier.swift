@@ -3,14 +3,16 @@ import LossKitCore
 import LossKitData
 import LossKitNN
 
-/// Classifies lines of text — the seed's `SkolClassifierV2` in Swift.
+/// Classifies lines of text or CSV rows — the seed's `SkolClassifierV2` — as a recipe over
+/// the framework: it picks the heads, the input pipeline, the model, the optimizer and the
+/// loss from its options and the data, then trains a ``TrainedModel`` with the ``Trainer``.
 ///
 /// ```swift
 /// var options = LineClassifierConfiguration()
-/// options.loss = "0.5*focal+0.5*focal-f1"
-/// options.focalLabels = ["Nomenclature", "Description"]
+/// options.loss = LossConfiguration(
+///   expression: "0.5*focal+0.5*focal-f1", options: ["focalLabels": ["Nomenclature", "Description"]])
 /// let classifier = try LineClassifier(options, registry: .standard)
-/// let result = try classifier.fit(training: documents, test: heldOut)
+/// let result = try classifier.fit(training: pages, test: heldOut)
 /// result.testStatistics["Nomenclature_f1"]
 /// ```
 ///
@@ -19,86 +21,88 @@ import LossKitNN
 public final class LineClassifier {
   /// The options.
   public let configuration: LineClassifierConfiguration
-  /// The registry losses are built from.
-  public let registry: LossRegistry
-  /// The loss (prepared for the training data after ``fit(training:validation:test:observer:)``).
-  public private(set) var loss: any Loss
-  /// The trained model, once fitted.
-  public private(set) var model: (any Model)?
-  /// The optimizer, once fitted.
-  public private(set) var optimizer: (any Optimizer)?
-  /// The class names, once fitted.
-  public private(set) var labelNames: [String] = []
-  /// The training history, once fitted.
-  public private(set) var history = TrainingHistory()
-  /// Temperature scaling fitted on the validation data, once fitted.
-  public private(set) var calibration: TemperatureScaling?
-  /// The trainer's shuffling state after the last epoch (for resuming).
-  public private(set) var trainerRandom: SeededGenerator?
-  /// Epochs trained so far.
-  public private(set) var epochsTrained = 0
+  /// Where model kinds, optimizers and losses resolve.
+  public let registry: Registry
+  /// The model being trained, once built by ``fit(training:validation:test:observer:)`` or
+  /// given to ``init(resuming:registry:)``.
+  public private(set) var trained: TrainedModel?
 
-  /// What ``fit(training:validation:test:observer:)`` returns.
+  /// What training returns.
   public struct FitResult: Sendable {
-    /// The training history.
+    /// Every epoch trained so far.
     public var history: TrainingHistory
-    /// Statistics on the test documents, with the seed's keys (`Nomenclature_f1`, …).
-    public var testStatistics: [String: Double]
-    /// The full test report.
-    public var testReport: ClassificationReport?
-    /// The validation report, when there was validation data.
-    public var validationReport: ClassificationReport?
+    /// The test report of every target set.
+    public var testReports: [String: ClassificationReport] = [:]
+    /// The validation report of every target set, when there was validation data.
+    public var validationReports: [String: ClassificationReport] = [:]
+
+    /// Test statistics with the seed's keys (`Nomenclature_f1`, `macro_f1`, …), prefixed by
+    /// the target set's name (`kind_macro_f1`) when there are several.
+    public var testStatistics: [String: Double] { Self.statistics(testReports) }
+    /// Validation statistics, keyed like ``testStatistics``.
+    public var validationStatistics: [String: Double] { Self.statistics(validationReports) }
+
+    static func statistics(_ reports: [String: ClassificationReport]) -> [String: Double] {
+      guard reports.count > 1 else { return reports.values.first?.dictionary ?? [:] }
+      var all: [String: Double] = [:]
+      for (target, report) in reports {
+        for (key, value) in report.dictionary { all["\(target)_\(key)"] = value }
+      }
+      return all
+    }
   }
 
-  /// Validates the options and builds the loss.
+  /// Validates the options: the model kind and optimizer are registered and the loss
+  /// expression builds on the configured heads.
   ///
-  /// - Throws: ``LossKitError/conflictingOptions(_:fix:)`` for focal labels with class
-  ///   weights in one loss, and any error building the loss.
-  public init(_ configuration: LineClassifierConfiguration, registry: LossRegistry) throws {
+  /// - Throws: ``LossKitError`` naming the unknown kind, the bad option or the loss problem.
+  public init(_ configuration: LineClassifierConfiguration, registry: Registry) throws {
     self.configuration = configuration
     self.registry = registry
-    self.loss = try configuration.lossConfiguration.makeLoss(registry: registry)
+    _ = try registry.models.requireEntry(named: configuration.model)
+    _ = try registry.optimizers.make(
+      named: configuration.optimizer, parameters: configuration.optimizerOptions)
+    try configuration.trainer.validate()
+    let names = configuration.heads.isEmpty ? ["labels"] : configuration.heads.map(\.name)
+    let nominal = names.map {
+      LossConfiguration.Head(target: $0, output: names.count == 1 ? "logits" : "logits_\($0)")
+    }
+    _ = try configuration.effectiveLoss.makeLoss(registry: registry.losses, heads: nominal)
   }
 
-  /// Restores a trained classifier (used when loading a saved model).
-  public init(
-    _ configuration: LineClassifierConfiguration, registry: LossRegistry, loss: any Loss,
-    model: any Model, optimizer: (any Optimizer)?, labelNames: [String],
-    history: TrainingHistory, calibration: TemperatureScaling?,
-    trainerRandom: SeededGenerator?, epochsTrained: Int
-  ) {
-    self.configuration = configuration
+  /// A classifier continuing a trained model (its recipe's options, when it has them).
+  ///
+  /// - Throws: ``LossKitError/invalidSpec(_:)`` when the saved recipe does not decode.
+  public init(resuming trained: TrainedModel, registry: Registry) throws {
+    configuration = try trained.recipe.map {
+      try $0.decode(LineClassifierConfiguration.self)
+    } ?? LineClassifierConfiguration()
     self.registry = registry
-    self.loss = loss
-    self.model = model
-    self.optimizer = optimizer
-    self.labelNames = labelNames
-    self.history = history
-    self.calibration = calibration
-    self.trainerRandom = trainerRandom
-    self.epochsTrained = epochsTrained
+    self.trained = trained
   }
 
-  /// How rows form model inputs for this configuration.
-  public var batching: Batching {
-    Batching(windowSize: configuration.modelKind == .bilstm ? configuration.windowSize : nil)
-  }
-
-  /// Builds the corpus for documents with this classifier's labels and features.
-  public func corpus(_ documents: [AnnotatedDocument]) throws -> LabeledCorpus {
-    try LabeledCorpus(
-      documents: documents, featurizer: configuration.featurizer,
-      labelNames: labelNames.isEmpty ? configuration.collapsing.labelNames : labelNames)
-  }
-
-  /// Trains a fresh model.
+  /// Trains a fresh model on loaded data.
   ///
   /// - Parameters:
-  ///   - training: Labelled documents to learn from.
-  ///   - validation: Documents for early stopping and calibration; by default
+  ///   - training: Labelled pages or tables to learn from.
+  ///   - validation: Data for early stopping and calibration; by default
   ///     ``LineClassifierConfiguration/validationFraction`` of the training documents.
-  ///   - test: Documents to report on after training.
-  /// - Throws: ``DataError/empty(paths:)`` for no labelled lines, and training errors.
+  ///   - test: Data to report on after training.
+  /// - Throws: ``DataError`` for data that does not fit, and training errors.
+  @discardableResult
+  public func fit(
+    training: LoadedData, validation: LoadedData? = nil, test: LoadedData? = nil,
+    observer: (any TrainingObserver)? = ProgressPrinter()
+  ) throws -> FitResult {
+    let model = try build(for: training)
+    trained = model
+    return try train(model, training, validation, test, epochs: nil, observer: observer)
+  }
+
+  /// Trains a fresh model on annotated documents.
+  ///
+  /// - Throws: As ``fit(training:validation:test:observer:)``.
+  @discardableResult
   public func fit(
     training: [AnnotatedDocument], validation: [AnnotatedDocument]? = nil,
     test: [AnnotatedDocument]? = nil, observer: (any TrainingObserver)? = ProgressPrinter()
@@ -108,181 +112,97 @@ public final class LineClassifier {
       test: test.map { .annotated($0) }, observer: observer)
   }
 
-  /// Trains a fresh model on loaded data (annotated text or tables).
+  /// Continues training the model for more epochs (default: the recipe's), with its
+  /// optimizer state, random streams and best-epoch tracking, exactly as if training had not
+  /// stopped. A `loss` replaces the saved loss for the new epochs.
   ///
-  /// - Throws: ``DataError/empty(paths:)`` for no labelled rows, and training errors.
-  public func fit(
-    training: LoadedData, validation: LoadedData? = nil, test: LoadedData? = nil,
-    observer: (any TrainingObserver)? = ProgressPrinter()
-  ) throws -> FitResult {
-    labelNames = []
-    var trainingCorpus = try corpus(training)
-    labelNames = trainingCorpus.labelNames
-    var validationCorpus = try validation.map { try corpus($0) }
-    if validationCorpus == nil, configuration.validationFraction > 0 {
-      (trainingCorpus, validationCorpus) = holdOut(trainingCorpus)
-    }
-    return try fit(
-      corpus: trainingCorpus, validation: validationCorpus, test: try test.map { try corpus($0) },
-      observer: observer)
-  }
-
-  /// Splits off ``LineClassifierConfiguration/validationFraction`` of the documents (chosen
-  /// with the seed) for validation; a single document leaves nothing to hold out.
-  func holdOut(_ corpus: LabeledCorpus) -> (LabeledCorpus, LabeledCorpus?) {
-    var random = SeededGenerator(seed: configuration.seed ^ 0x5EED)
-    guard corpus.documents.count > 1 else { return (corpus, nil) }
-    let order = Array(corpus.documents.indices).shuffled(using: &random)
-    let held = max(1, Int((Double(order.count) * configuration.validationFraction).rounded()))
-    return (
-      corpus.subset(documents: Array(order.dropFirst(held)).sorted()),
-      corpus.subset(documents: Array(order.prefix(held)).sorted())
-    )
-  }
-
-  /// Trains a fresh model on prepared corpora.
-  ///
-  /// - Throws: Training errors.
-  public func fit(
-    corpus training: LabeledCorpus, validation: LabeledCorpus?, test: LabeledCorpus?,
-    observer: (any TrainingObserver)? = ProgressPrinter()
-  ) throws -> FitResult {
-    labelNames = training.labelNames
-    model = try makeModel(for: training)
-    optimizer = try Adam(Adam.Configuration(learningRate: configuration.learningRate))
-    history = TrainingHistory()
-    epochsTrained = 0
-    trainerRandom = nil
-    return try train(
-      training, validation: validation, test: test, epochs: configuration.epochs,
-      observer: observer)
-  }
-
-  /// Continues training the loaded or fitted model for more epochs, with its optimizer state
-  /// and random states, exactly as if training had not stopped.
-  ///
-  /// - Throws: ``LossKitError/invalidSpec(_:)`` when there is no model or optimizer yet (a
-  ///   model saved without its optimizer cannot resume), and training errors.
+  /// - Throws: ``LossKitError/invalidSpec(_:)`` when there is no model to resume, and
+  ///   training errors.
+  @discardableResult
   public func resume(
-    training: LoadedData, validation: LoadedData? = nil, test: LoadedData? = nil, epochs: Int,
+    training: LoadedData, validation: LoadedData? = nil, test: LoadedData? = nil,
+    epochs: Int? = nil, loss: LossConfiguration? = nil,
     observer: (any TrainingObserver)? = ProgressPrinter()
   ) throws -> FitResult {
-    guard model != nil, optimizer != nil else {
-      throw LossKitError.invalidSpec(
-        "nothing to resume: the classifier has no model and optimizer state; call fit() first")
+    guard let trained else {
+      throw LossKitError.invalidSpec("nothing to resume: fit a model or load a saved one first")
     }
-    var trainingCorpus = try corpus(training)
-    var validationCorpus = try validation.map { try corpus($0) }
-    if validationCorpus == nil, configuration.validationFraction > 0 {
-      (trainingCorpus, validationCorpus) = holdOut(trainingCorpus)
+    if let loss {
+      trained.loss = try loss.makeLoss(registry: registry.losses, heads: try trained.lossHeads())
     }
-    return try train(
-      trainingCorpus, validation: validationCorpus, test: try test.map { try corpus($0) },
-      epochs: epochs, observer: observer)
+    return try train(trained, training, validation, test, epochs: epochs, observer: observer)
   }
 
   private func train(
-    _ training: LabeledCorpus, validation: LabeledCorpus?, test: LabeledCorpus?, epochs: Int,
-    observer: (any TrainingObserver)?
+    _ model: TrainedModel, _ training: LoadedData, _ validation: LoadedData?,
+    _ test: LoadedData?, epochs: Int?, observer: (any TrainingObserver)?
   ) throws -> FitResult {
-    guard let model, let optimizer else {
-      throw LossKitError.invalidSpec("the classifier has no model to train")
+    var trainingCorpus = try model.corpus(training)
+    guard trainingCorpus.targets.contains(where: { $0.labels.contains { $0 >= 0 } }) else {
+      throw DataError.empty(paths: trainingCorpus.documents.map(\.path))
     }
-    var trainerConfiguration = Trainer.Configuration(
-      epochs: epochs, batchSize: configuration.effectiveBatchSize,
-      seed: configuration.seed, monitor: configuration.monitor, patience: configuration.patience)
-    trainerConfiguration.restoreBestWeights = validation != nil
-    let trainer = try Trainer(
-      model: model, loss: loss, optimizer: optimizer, configuration: trainerConfiguration,
-      batching: batching, predictionStride: configuration.effectivePredictionStride,
-      observer: observer, random: trainerRandom)
-    for summary in Self.weightSummaries(try loss.prepared(for: training.lossContext), context: training.lossContext) {
-      observer?.note(summary)
+    var validationCorpus = try validation.map { try model.corpus($0) }
+    if validationCorpus == nil {
+      (trainingCorpus, validationCorpus) = trainingCorpus.holdingOut(
+        configuration.validationFraction, seed: configuration.seed)
     }
-    let run = try trainer.fit(training, validation: validation, firstEpoch: epochsTrained + 1)
-    history.epochs += run.epochs
-    history.bestEpoch = run.bestEpoch
-    history.stoppedEarly = run.stoppedEarly
-    epochsTrained += run.epochs.count
-    trainerRandom = trainer.random
-    self.loss = trainer.loss
-    var result = FitResult(history: history, testStatistics: [:])
-    if let validation {
-      let probabilities = try predictProbabilities(validation, calibrated: false)
-      calibration = TemperatureScaling.fit(
-        probabilities: probabilities.scalars, labels: validation.labels, classes: labelNames.count)
-      result.validationReport = ClassificationReport(
-        probabilities: probabilities.scalars, labels: validation.labels, labelNames: labelNames)
-    }
-    if let test {
-      let report = try evaluate(test)
-      result.testReport = report
-      result.testStatistics = report.dictionary
-    }
+    try model.fit(trainingCorpus, validation: validationCorpus, epochs: epochs, observer: observer)
+    var result = FitResult(history: model.state.history)
+    if let validationCorpus { result.validationReports = try model.evaluate(validationCorpus) }
+    if let test { result.testReports = try model.evaluate(try model.corpus(test)) }
     return result
   }
 
-  /// The class-weight tables of every weighted term of a loss.
-  static func weightSummaries(_ loss: any Loss, context: LossContext) -> [String] {
-    if let composite = loss as? CompositeLoss {
-      return composite.terms.flatMap { weightSummaries($0.loss, context: context) }
-    }
-    return (loss as? any ClassWeightReporting)?.classWeightSummary(for: context).map { [$0] } ?? []
-  }
-
-  /// Builds an untrained model of the configured kind for a corpus's shape.
-  func makeModel(for corpus: LabeledCorpus) throws -> any Model {
-    let shape = ModelShape(
-      buckets: corpus.features.sparse.width, denseWidth: corpus.features.dense.lastDimension,
-      classes: corpus.labelNames.count)
-    switch configuration.modelKind {
-    case .logistic:
-      return LogisticRegression(.init(shape: shape, seed: configuration.seed))
-    case .mlp:
-      return MultilayerPerceptron(
-        .init(shape: shape, hiddenSize: configuration.hiddenSize, dropout: configuration.dropout,
-              seed: configuration.seed))
-    case .bilstm:
-      return try BiLSTMTagger(
-        .init(
-          shape: shape, embeddingSize: configuration.embeddingSize,
-          hiddenSize: configuration.hiddenSize, numLayers: configuration.numLayers,
-          dropout: configuration.dropout, windowSize: configuration.windowSize,
-          predictionStride: configuration.effectivePredictionStride, seed: configuration.seed))
-    }
-  }
-
-  /// Class probabilities `[lines, classes]` for a corpus.
+  /// An untrained model of the configured kind for the data's heads and features.
   ///
-  /// - Throws: ``LossKitError/invalidSpec(_:)`` before fitting, or model errors.
-  public func predictProbabilities(_ corpus: LabeledCorpus, calibrated: Bool = false) throws -> Tensor {
-    guard let model else {
-      throw LossKitError.invalidSpec("the classifier has no model yet; call fit() or load a saved model")
+  /// - Throws: ``DataError`` for views the data cannot give; ``LossKitError`` for model,
+  ///   optimizer or loss options that do not apply.
+  public func build(for data: LoadedData) throws -> TrainedModel {
+    let heads = try configuration.effectiveHeads(for: data)
+    let targets = try TargetDefinition.resolve(heads, from: data)
+    var pipeline = try inputPipeline(for: data, heads: heads)
+    var parameters = configuration.modelOptions
+    parameters["input"] = try JSONValue(encoding: pipeline.inputShape)
+    parameters["heads"] = try JSONValue(
+      encoding: targets.map { HeadShape(name: $0.name, classes: $0.labels.count) })
+    parameters["seed"] = .number(Double(configuration.seed))
+    let model = try registry.models.make(named: configuration.model, parameters: parameters)
+    if type(of: model).readsSequences {
+      pipeline.windows = InputPipeline.Windowing(
+        size: configuration.windowSize ?? 15, predictionStride: configuration.predictionStride)
+    } else if configuration.windowSize != nil || configuration.predictionStride != nil {
+      throw LossKitError.conflictingOptions(
+        "windows apply to sequence models, and '\(configuration.model)' reads one row at a time",
+        fix: "drop --window-size/--prediction-stride, or use --model bilstm")
     }
-    var probabilities = try Prediction.probabilities(
-      of: model, on: corpus, batching: batching, stride: configuration.effectivePredictionStride,
-      batchSize: 64)
-    if calibrated, let calibration {
-      probabilities = try Tensor(
-        shape: probabilities.shape,
-        scalars: calibration.apply(probabilities.scalars, classes: labelNames.count))
-    }
-    return probabilities
+    try pipeline.validate()
+    let optimizer = try registry.optimizers.make(
+      named: configuration.optimizer, parameters: configuration.optimizerOptions)
+    let trained = TrainedModel(
+      model: model, loss: UnresolvedLoss(), optimizer: optimizer, targets: targets,
+      pipeline: pipeline, trainer: configuration.trainer,
+      recipe: try JSONValue(encoding: configuration))
+    trained.loss = try configuration.effectiveLoss.makeLoss(
+      registry: registry.losses, heads: try trained.lossHeads())
+    return trained
   }
 
-  /// The classification report on labelled documents.
-  ///
-  /// - Throws: As ``predictProbabilities(_:calibrated:)``.
-  public func evaluate(_ corpus: LabeledCorpus) throws -> ClassificationReport {
-    let probabilities = try predictProbabilities(corpus, calibrated: true)
-    return ClassificationReport(
-      probabilities: probabilities.scalars, labels: corpus.labels, labelNames: labelNames)
-  }
-
-  /// The classification report on labelled documents.
-  ///
-  /// - Throws: As ``predictProbabilities(_:calibrated:)``.
-  public func evaluate(_ documents: [AnnotatedDocument]) throws -> ClassificationReport {
-    try evaluate(try corpus(documents))
+  /// The pipeline for some data: text features for pages or a text column, the other CSV
+  /// columns that are no head's label as numbers.
+  func inputPipeline(for data: LoadedData, heads: [HeadSpecification]) throws -> InputPipeline {
+    guard case .tables(let tables) = data, let first = tables.first else {
+      return InputPipeline(featurizer: configuration.featurizer)
+    }
+    if let text = configuration.textColumn { _ = try first.column(text) }
+    var labels = Set<String>()
+    for head in heads {
+      guard case .column(let column) = head.view else { continue }
+      _ = try first.column(column)
+      labels.insert(column)
+    }
+    let numeric = first.header.filter { !labels.contains($0) && $0 != configuration.textColumn }
+    return InputPipeline(
+      featurizer: configuration.textColumn == nil ? nil : configuration.featurizer,
+      textColumn: configuration.textColumn, numericColumns: numeric)
   }
 }

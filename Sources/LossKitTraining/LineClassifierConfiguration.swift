@@ -1,89 +1,82 @@
 import LossKitCore
 import LossKitData
 
-/// The options of a ``LineClassifier``, with the seed's names and defaults.
+/// The options of a ``LineClassifier``, with the seed's defaults. Each option belongs to the
+/// part that owns it: model options are the model kind's configuration fields, loss options
+/// the losses' parameters, optimizer options the optimizer's, so nothing is declared twice.
 public struct LineClassifierConfiguration: Sendable, Codable, Equatable {
-  /// The model family.
-  public enum ModelKind: String, Sendable, Codable, CaseIterable {
-    /// One linear map per line (`LogisticRegression`).
-    case logistic
-    /// One hidden layer per line (`MultilayerPerceptron`).
-    case mlp
-    /// Bidirectional LSTMs over windows of lines (`BiLSTMTagger`).
-    case bilstm
-  }
-
-  /// The model (default `bilstm`, the seed's `rnn`).
-  public var modelKind: ModelKind = .bilstm
-  /// Lines per window (default 15).
-  public var windowSize = 15
+  /// The registered model kind (default `bilstm`, the seed's `rnn`).
+  public var model = "bilstm"
+  /// Fields of the model kind's configuration to set (`hiddenSize`, `embeddingSize`,
+  /// `numLayers`, `dropout`, …); the others keep the kind's defaults. `input`, `heads` and
+  /// `seed` come from the data and ``seed``.
+  public var modelOptions: [String: JSONValue] = [:]
+  /// Lines per window for sequence models (default 15, the seed's).
+  public var windowSize: Int?
   /// Lines between prediction windows (default half a window).
   public var predictionStride: Int?
-  /// LSTM state width per direction, or the MLP's hidden width (default 128).
-  public var hiddenSize = 128
-  /// The width of a line's encoding for the BiLSTM (default 64).
-  public var embeddingSize = 64
-  /// Stacked BiLSTM layers (default 2).
-  public var numLayers = 2
-  /// Dropout (default 0.3).
-  public var dropout: Float = 0.3
-  /// Training epochs (default 6).
-  public var epochs = 6
-  /// Windows (BiLSTM) or lines (other models) per batch; default 32 windows or 256 lines.
-  public var batchSize: Int?
-  /// Adam's learning rate (default 0.001).
-  public var learningRate = 0.001
-  /// The seed for initialisation, dropout and shuffling.
-  public var seed: UInt64 = 0
-  /// The loss expression (`focal`, `0.5*focal+0.5*focal-f1`, …); `nil` follows the seed: focal
-  /// labels give `focal-f1`, class weights or a strategy give `weighted`, else cross-entropy.
-  public var loss: String?
-  /// Focal exponent γ for focal losses.
-  public var gamma: Double?
-  /// α for focal losses (one value or one per class).
-  public var alpha: [Double]?
-  /// Label smoothing.
-  public var labelSmoothing: Double?
-  /// The labels soft-F1 optimises.
-  public var focalLabels: [String]?
-  /// Class weights by label name.
-  public var classWeights: [String: Double]?
-  /// A class-weight strategy (`inverse`, `balanced`, `aggressive`, `effective-number:β`).
-  public var weightStrategy: String?
+  /// The heads: named target sets and their views. Empty means one head `labels`: the
+  /// collapsed labels of pages, or the ``labelColumn`` of CSV files.
+  public var heads: [HeadSpecification] = []
+  /// The label column of CSV files when ``heads`` is empty (default `label`, else the last
+  /// column that is not the text column).
+  public var labelColumn: String?
+  /// A CSV column featurized as text, like a page's lines (default none).
+  public var textColumn: String?
   /// How lines become features.
   public var featurizer = LineFeaturizer()
-  /// How raw labels collapse into classes (default: Nomenclature, Description, Misc).
-  public var collapsing = LabelCollapsing.skol
+  /// The loss expression and shorthand options; an empty expression follows the seed: focal
+  /// labels give `focal-f1`, class weights or a strategy give `weighted`, else
+  /// cross-entropy.
+  public var loss = LossConfiguration(expression: "")
+  /// The registered optimizer (default `adam`).
+  public var optimizer = "adam"
+  /// Fields of the optimizer's configuration to set (`learningRate`, `weightDecay`,
+  /// `momentum`, …).
+  public var optimizerOptions: [String: JSONValue] = [:]
+  /// Epochs, batch size, seed, early stopping and clipping.
+  public var trainer = Trainer.Configuration()
   /// The share of training documents held out for validation when no validation set is
   /// given (default 0.1; 0 disables validation).
   public var validationFraction = 0.1
-  /// The validation metric for early stopping and best weights (default `val_macro_f1`).
-  public var monitor = "val_macro_f1"
-  /// Epochs without improvement before stopping (default 3).
-  public var patience: Int? = 3
 
   /// The default configuration.
   public init() {}
 
-  /// The loss configuration these options describe.
-  public var lossConfiguration: LossConfiguration {
-    let expression =
-      loss
-      ?? (focalLabels != nil
-        ? "focal-f1" : (classWeights != nil || weightStrategy != nil ? "weighted" : "cross-entropy"))
-    var configuration = LossConfiguration(expression: expression)
-    configuration.gamma = gamma
-    configuration.alpha = alpha
-    configuration.labelSmoothing = labelSmoothing
-    configuration.focalLabels = focalLabels
-    configuration.classWeights = classWeights
-    configuration.weightStrategy = weightStrategy
+  /// The seed for initialisation, dropout, shuffling and the validation split.
+  public var seed: UInt64 {
+    get { trainer.seed }
+    set { trainer.seed = newValue }
+  }
+
+  /// The loss these options describe, with the seed's default expression when none is set.
+  public var effectiveLoss: LossConfiguration {
+    guard loss.expression.allSatisfy(\.isWhitespace) else { return loss }
+    var configuration = loss
+    let options = loss.options
+    configuration.expression =
+      options["focalLabels"] != nil
+      ? "focal-f1"
+      : (options["classWeights"] != nil || options["strategy"] != nil ? "weighted" : "cross-entropy")
     return configuration
   }
 
-  /// Units per batch after applying the model-dependent default.
-  public var effectiveBatchSize: Int { batchSize ?? (modelKind == .bilstm ? 32 : 256) }
-
-  /// The prediction stride after applying the default.
-  public var effectivePredictionStride: Int { predictionStride ?? max(1, windowSize / 2) }
+  /// The heads for some data: the configured ones, or the default single head.
+  ///
+  /// - Throws: ``DataError/missingColumn(path:column:available:)`` when CSV data has no
+  ///   usable label column.
+  public func effectiveHeads(for data: LoadedData) throws -> [HeadSpecification] {
+    guard heads.isEmpty else { return heads }
+    guard case .tables(let tables) = data, let first = tables.first else {
+      return [HeadSpecification(name: "labels", view: .collapsed(.skol))]
+    }
+    let column =
+      labelColumn ?? (first.header.contains("label") ? "label" : first.header.last(where: {
+        $0 != textColumn
+      }))
+    guard let column else {
+      throw DataError.missingColumn(path: first.path, column: "label", available: first.header)
+    }
+    return [HeadSpecification(name: "labels", view: .column(column))]
+  }
 }

@@ -4,148 +4,232 @@ import LossKit
 
 /// Where the data comes from.
 struct DataOptions: ParsableArguments {
-  @Option(name: .long, help: "Training data: .ann or .csv files, directories or globs (repeatable). (default: none)")
+  @Option(name: .long, help: "Training data: .ann or .csv files, directories or globs (repeatable).")
   var data: [String] = []
 
   @Option(name: .long, help: "Validation data for early stopping and calibration (repeatable). (default: 10% of the training documents)")
   var validation: [String] = []
 
-  @Option(name: .long, help: "Test data to report on after training (repeatable). (default: none)")
+  @Option(name: .long, help: "Test data to report on after training (repeatable).")
   var test: [String] = []
 
-  @Option(name: .long, help: "The label column of CSV files. (default: 'label', else the last column)")
+  @Option(name: .long, help: "The label column of CSV files for a single head. (default: 'label', else the last column)")
   var labelColumn: String?
+
+  @Option(name: .long, help: "A CSV column featurized as text, like a page's lines.")
+  var textColumn: String?
+
+  /// Loads files, or `nil` for none.
+  static func load(_ patterns: [String]) throws -> LoadedData? {
+    patterns.isEmpty ? nil : try LoadedData.load(patterns)
+  }
 }
 
-/// The model's shape; unset options take the command's defaults.
+/// The model: its kind, heads, and the options its configuration owns.
 struct ModelOptions: ParsableArguments {
-  @Option(name: .long, help: "Model: logistic, mlp or bilstm. (default: bilstm)")
-  var model: LineClassifierConfiguration.ModelKind?
+  @Option(name: .long, help: "Model kind (see `losskit kinds`).")
+  var model: Setting<String> = .defaulting(to: LineClassifierConfiguration().model)
 
-  @Option(name: .long, help: "Lines per BiLSTM window. (default: 15)")
-  var windowSize: Int?
+  @Option(name: .long, help: ArgumentHelp(
+    "A classification head NAME=VIEW (repeatable): for .ann pages VIEW is collapsed (Nomenclature/Description/Misc), fine (labels with at least --min-label-lines training lines, the rest Misc) or all; for CSV a label column.",
+    valueName: "name=view"))
+  var head: [String] = []
 
-  @Option(name: .long, help: "Lines between prediction windows. (default: half a window)")
-  var predictionStride: Int?
+  @Option(name: .long, help: "Training lines a label needs to keep its name in a 'fine' head.")
+  var minLabelLines: Int = LabelView.defaultMinimumLines
 
-  @Option(name: .long, help: "LSTM state width per direction, or the MLP's hidden width. (default: 128; compare on built-in data: 48)")
-  var hiddenSize: Int?
+  @Option(name: .long, help: "Lines per window of a sequence model.")
+  var windowSize: Setting<Int> = .defaulting(to: 15)
 
-  @Option(name: .long, help: "Width of a line's encoding for the BiLSTM. (default: 64; compare on built-in data: 32)")
-  var embeddingSize: Int?
+  @Option(name: .long, help: "Lines between prediction windows.")
+  var predictionStride: Setting<Int> = .unset(description: "half a window")
 
-  @Option(name: .long, help: "Stacked BiLSTM layers. (default: 2; compare on built-in data: 1)")
-  var numLayers: Int?
+  @Option(name: .long, help: "The model's hidden width (LSTM state per direction for bilstm).")
+  var hiddenSize: Setting<Int> = .defaulting(to: BiLSTMTagger.defaultConfiguration!.hiddenSize)
 
-  @Option(name: .long, help: "Dropout rate. (default: 0.3)")
-  var dropout: Float?
+  @Option(name: .long, help: "Width of a line's encoding for bilstm.")
+  var embeddingSize: Setting<Int> = .defaulting(to: BiLSTMTagger.defaultConfiguration!.embeddingSize)
 
-  @Option(name: .long, help: "Hash buckets for the sparse text features. (default: 262144; compare on built-in data: 65536)")
-  var buckets: Int?
+  @Option(name: .long, help: "Stacked bilstm layers.")
+  var numLayers: Setting<Int> = .defaulting(to: BiLSTMTagger.defaultConfiguration!.numLayers)
+
+  @Option(name: .long, help: "Dropout rate.")
+  var dropout: Setting<Float> = .unset(
+    description: "the kind's: bilstm \(BiLSTMTagger.defaultConfiguration!.dropout), mlp "
+      + "\(MultilayerPerceptron.defaultConfiguration!.dropout)")
+
+  @Option(name: .long, help: "Hash buckets for the sparse text features.")
+  var buckets: Setting<Int> = .defaulting(to: LineFeaturizer().buckets)
+
+  /// The model kind's configuration fields the user set.
+  var configurationFields: [String: JSONValue] {
+    var fields: [String: JSONValue] = [:]
+    if let value = hiddenSize.value { fields["hiddenSize"] = .number(Double(value)) }
+    if let value = embeddingSize.value { fields["embeddingSize"] = .number(Double(value)) }
+    if let value = numLayers.value { fields["numLayers"] = .number(Double(value)) }
+    if let value = dropout.value { fields["dropout"] = .number(Double(value)) }
+    return fields
+  }
+
+  /// Whether any option was given (they cannot change a model being resumed).
+  var anyGiven: Bool {
+    model.value != nil || !head.isEmpty || windowSize.value != nil
+      || predictionStride.value != nil || !configurationFields.isEmpty || buckets.value != nil
+  }
 }
 
-/// The loss.
+/// The loss: an expression, and shorthand options that apply to every term with the
+/// parameter of that name.
 struct LossOptions: ParsableArguments {
-  @Option(name: .long, help: "Loss expression: cross-entropy, weighted, focal, focal-f1, binary-focal, supcon, or a sum such as '0.7*focal+0.3*weighted' (default: focal-f1 with --focal-labels, weighted with class weights, else cross-entropy)")
-  var loss: String?
+  @Option(name: .long, help: ArgumentHelp(
+    "Loss expression: terms [weight*]name[(key=value,…)] joined by '+', e.g. '0.7*focal(gamma=2)+0.3*supcon(target=section)'. Losses: see `losskit kinds`.",
+    valueName: "expression"))
+  var loss: Setting<String> = .unset(
+    description: "focal-f1 with --focal-labels, weighted with class weights, else cross-entropy")
 
-  @Option(name: .long, help: "Focusing exponent γ of focal losses. (default: 2)")
-  var gamma: Double?
+  @Option(name: .long, help: "Focusing exponent γ of focal losses.")
+  var gamma: Setting<Double> = .defaulting(to: FocalLoss().gamma)
 
-  @Option(name: .long, help: "α of focal losses: one value, or one per class separated by commas. (default: none for focal, 0.25 for binary-focal)")
-  var alpha: String?
+  @Option(name: .long, help: "α of focal losses: one value, or one per class separated by commas.")
+  var alpha: Setting<String> = .unset(description: "none for focal, 0.25 for binary-focal")
 
-  @Option(name: .long, help: "Label smoothing ε. (default: 0)")
-  var labelSmoothing: Double?
+  @Option(name: .long, help: "Label smoothing ε.")
+  var labelSmoothing: Setting<Double> = .defaulting(to: FocalLoss().labelSmoothing)
 
-  @Option(name: .long, help: "Labels soft-F1 optimises, separated by commas, e.g. Nomenclature,Description. (default: none)")
+  @Option(name: .long, help: "Labels soft-F1 optimises, separated by commas, e.g. Nomenclature,Description.")
   var focalLabels: String?
 
-  @Option(name: .long, help: "Class-weight strategy: inverse, balanced, aggressive, effective-number[:β]. (default: none)")
-  var weightStrategy: String?
+  @Option(name: .long, help: "Class-weight strategy (weighted losses; focal α): \(ClassWeightStrategy.choices).")
+  var weightStrategy: ClassWeightStrategy?
 
-  @Option(name: .long, help: "A class weight LABEL=W (repeatable). (default: none)")
+  @Option(name: .long, help: "A class weight LABEL=W (repeatable).")
   var classWeight: [String] = []
+
+  @Option(name: .long, help: "Temperature τ of contrastive losses.")
+  var temperature: Setting<Double> = .defaulting(to: SupervisedContrastiveLoss().temperature)
+
+  /// The expression and the shorthand options, by the losses' parameter names.
+  ///
+  /// - Throws: `ValidationError` for a malformed `--alpha` or `--class-weight`.
+  func configuration(expression fallback: String = "") throws -> LossConfiguration {
+    var options: [String: JSONValue] = [:]
+    if let value = gamma.value { options["gamma"] = .number(value) }
+    if let value = labelSmoothing.value { options["labelSmoothing"] = .number(value) }
+    if let value = temperature.value { options["temperature"] = .number(value) }
+    if let value = weightStrategy { options["strategy"] = .string(value.description) }
+    if let text = alpha.value {
+      let values = text.split(separator: ",").map {
+        Double($0.trimmingCharacters(in: .whitespaces))
+      }
+      guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+        throw ValidationError(
+          "--alpha '\(text)' must be numbers separated by commas, e.g. 0.25 or 1,2,4")
+      }
+      options["alpha"] = .array(values.map { .number($0!) })
+    }
+    if let labels = focalLabels {
+      options["focalLabels"] = .array(
+        labels.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+    }
+    if !classWeight.isEmpty {
+      var weights: [String: JSONValue] = [:]
+      for entry in classWeight {
+        let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let weight = Double(parts[1]) else {
+          throw ValidationError(
+            "--class-weight '\(entry)' must be LABEL=WEIGHT, e.g. Nomenclature=10")
+        }
+        weights[parts[0]] = .number(weight)
+      }
+      options["classWeights"] = .object(weights)
+    }
+    return LossConfiguration(expression: loss.value ?? fallback, options: options)
+  }
+
+  /// Whether any loss option was given.
+  var anyGiven: Bool {
+    loss.value != nil || ((try? configuration().options.isEmpty) == false)
+  }
 }
 
-/// How to train; unset options take the command's defaults.
+extension ClassWeightStrategy: ExpressibleByArgument {
+  public init?(argument: String) { self.init(argument) }
+}
+
+/// The optimizer and the options its configuration owns.
+struct OptimizerOptions: ParsableArguments {
+  @Option(name: .long, help: "Optimizer: sgd, adam or adamw (see `losskit kinds`).")
+  var optimizer: Setting<String> = .defaulting(to: LineClassifierConfiguration().optimizer)
+
+  @Option(name: .long, help: "The optimizer's learning rate.")
+  var learningRate: Setting<Double> = .unset(
+    description: "the optimizer's: adam \(Adam.defaultConfiguration.learningRate), sgd "
+      + "\(SGD.defaultConfiguration.learningRate)")
+
+  @Option(name: .long, help: "Weight decay λ (L2 for sgd and adam, decoupled for adamw).")
+  var weightDecay: Setting<Double> = .unset(
+    description: "the optimizer's: adamw \(AdamW.defaultConfiguration.weightDecay), else 0")
+
+  @Option(name: .long, help: "SGD momentum μ.")
+  var momentum: Setting<Double> = .defaulting(to: SGD.defaultConfiguration.momentum)
+
+  /// The optimizer configuration's fields the user set.
+  var configurationFields: [String: JSONValue] {
+    var fields: [String: JSONValue] = [:]
+    if let value = learningRate.value { fields["learningRate"] = .number(value) }
+    if let value = weightDecay.value { fields["weightDecay"] = .number(value) }
+    if let value = momentum.value { fields["momentum"] = .number(value) }
+    return fields
+  }
+
+  /// Whether any option was given.
+  var anyGiven: Bool { optimizer.value != nil || !configurationFields.isEmpty }
+}
+
+/// How to train.
 struct TrainingOptions: ParsableArguments {
-  @Option(name: .long, help: "Training epochs. (default: 6; compare on built-in data: 4)")
-  var epochs: Int?
+  @Option(name: .long, help: "Training epochs (with --resume: more epochs).")
+  var epochs: Setting<Int> = .defaulting(to: Trainer.Configuration().epochs)
 
-  @Option(name: .long, help: "Windows (bilstm) or lines (other models) per batch. (default: 32 windows or 256 lines)")
-  var batchSize: Int?
+  @Option(name: .long, help: "Windows (sequence models) or lines (other models) per batch.")
+  var batchSize: Setting<Int> = .unset(description: "32 windows or 256 lines")
 
-  @Option(name: .long, help: "Adam's learning rate. (default: 0.001)")
-  var learningRate: Double?
+  @Option(name: .long, help: "Seed for initialisation, dropout, shuffling and the validation split.")
+  var seed: UInt64 = Trainer.Configuration().seed
 
-  @Option(name: .long, help: "Seed for initialisation, dropout, shuffling and the validation split. (default: 0)")
-  var seed: UInt64?
+  @Option(name: .long, help: "Epochs without improvement before early stopping; 0 disables.")
+  var patience: Int = Trainer.Configuration().patience ?? 0
 
-  @Option(name: .long, help: "Epochs without improvement before early stopping; 0 disables. (default: 3)")
-  var patience: Int?
-
-  @Option(name: .long, help: "Validation metric for early stopping and best weights, e.g. val_macro_f1, val_Nomenclature_f1, val_loss. (default: val_macro_f1)")
-  var monitor: String?
+  @Option(name: .long, help: "Validation metric for early stopping and best weights, e.g. val_macro_f1, val_Nomenclature_f1, val_kind_macro_f1, val_loss.")
+  var monitor: String = Trainer.Configuration().monitor
 }
-
-extension LineClassifierConfiguration.ModelKind: ExpressibleByArgument {}
 
 /// Builds a classifier configuration from the command-line groups over `defaults`.
 enum ConfigurationBuilder {
   static func make(
-    model: ModelOptions, loss: LossOptions, training: TrainingOptions,
-    defaults: LineClassifierConfiguration = LineClassifierConfiguration()
+    data: DataOptions, model: ModelOptions, loss: LossOptions, optimizer: OptimizerOptions,
+    training: TrainingOptions, defaults: LineClassifierConfiguration = LineClassifierConfiguration()
   ) throws -> LineClassifierConfiguration {
     var configuration = defaults
-    configuration.modelKind = model.model ?? defaults.modelKind
-    configuration.windowSize = model.windowSize ?? defaults.windowSize
-    configuration.predictionStride = model.predictionStride ?? defaults.predictionStride
-    configuration.hiddenSize = model.hiddenSize ?? defaults.hiddenSize
-    configuration.embeddingSize = model.embeddingSize ?? defaults.embeddingSize
-    configuration.numLayers = model.numLayers ?? defaults.numLayers
-    configuration.dropout = model.dropout ?? defaults.dropout
-    configuration.featurizer.buckets = model.buckets ?? defaults.featurizer.buckets
-    configuration.epochs = training.epochs ?? defaults.epochs
-    configuration.batchSize = training.batchSize ?? defaults.batchSize
-    configuration.learningRate = training.learningRate ?? defaults.learningRate
-    configuration.seed = training.seed ?? defaults.seed
-    if let patience = training.patience { configuration.patience = patience > 0 ? patience : nil }
-    configuration.monitor = training.monitor ?? defaults.monitor
-    for (name, value) in [
-      ("--window-size", configuration.windowSize), ("--hidden-size", configuration.hiddenSize),
-      ("--embedding-size", configuration.embeddingSize), ("--num-layers", configuration.numLayers),
-      ("--epochs", configuration.epochs), ("--buckets", configuration.featurizer.buckets),
-    ] where value < 1 {
-      throw ValidationError("\(name) must be at least 1, got \(value)")
+    configuration.model = model.model.value ?? defaults.model
+    configuration.modelOptions.merge(model.configurationFields) { $1 }
+    configuration.windowSize = model.windowSize.value ?? defaults.windowSize
+    configuration.predictionStride = model.predictionStride.value ?? defaults.predictionStride
+    configuration.heads = try model.head.map {
+      try HeadSpecification(parsing: $0, minimumLines: model.minLabelLines)
     }
-    configuration.loss = loss.loss
-    configuration.gamma = loss.gamma
-    configuration.labelSmoothing = loss.labelSmoothing
-    configuration.weightStrategy = loss.weightStrategy
-    if let alpha = loss.alpha {
-      let values = alpha.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-      guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-        throw ValidationError("--alpha '\(alpha)' must be numbers separated by commas, e.g. 0.25 or 1,2,4")
-      }
-      configuration.alpha = values.map { $0! }
-    }
-    if let labels = loss.focalLabels {
-      configuration.focalLabels = labels.split(separator: ",").map {
-        $0.trimmingCharacters(in: .whitespaces)
-      }
-    }
-    if !loss.classWeight.isEmpty {
-      var weights: [String: Double] = [:]
-      for entry in loss.classWeight {
-        let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let weight = Double(parts[1]) else {
-          throw ValidationError("--class-weight '\(entry)' must be LABEL=WEIGHT, e.g. Nomenclature=10")
-        }
-        weights[parts[0]] = weight
-      }
-      configuration.classWeights = weights
-    }
+    configuration.labelColumn = data.labelColumn
+    configuration.textColumn = data.textColumn
+    if let buckets = model.buckets.value { configuration.featurizer.buckets = buckets }
+    configuration.loss = try loss.configuration()
+    configuration.optimizer = optimizer.optimizer.value ?? defaults.optimizer
+    configuration.optimizerOptions.merge(optimizer.configurationFields) { $1 }
+    configuration.trainer.epochs = training.epochs.value ?? defaults.trainer.epochs
+    configuration.trainer.batchSize = training.batchSize.value ?? defaults.trainer.batchSize
+    configuration.trainer.seed = training.seed
+    configuration.trainer.patience = training.patience > 0 ? training.patience : nil
+    configuration.trainer.monitor = training.monitor
+    try configuration.featurizer.validate()
     return configuration
   }
 }

@@ -25,6 +25,7 @@ struct Compare: ParsableCommand {
 
   @OptionGroup var modelOptions: ModelOptions
   @OptionGroup var lossOptions: LossOptions
+  @OptionGroup var optimizerOptions: OptimizerOptions
   @OptionGroup var trainingOptions: TrainingOptions
   @OptionGroup var storeOptions: StoreOptions
 
@@ -38,30 +39,36 @@ struct Compare: ParsableCommand {
     let builtIn = dataOptions.data.isEmpty
     var defaults = LineClassifierConfiguration()
     if builtIn {
-      defaults.hiddenSize = 48
-      defaults.embeddingSize = 32
-      defaults.numLayers = 1
-      defaults.epochs = 4
+      defaults.modelOptions = ["hiddenSize": 48, "embeddingSize": 32, "numLayers": 1]
+      defaults.trainer.epochs = 4
       defaults.featurizer.buckets = 1 << 16
     }
     let base = try ConfigurationBuilder.make(
-      model: modelOptions, loss: lossOptions, training: trainingOptions, defaults: defaults)
+      data: dataOptions, model: modelOptions, loss: lossOptions, optimizer: optimizerOptions,
+      training: trainingOptions, defaults: defaults)
+    guard base.heads.count <= 1 else {
+      throw ValidationError("compare trains single-head models; give at most one --head")
+    }
     let (training, validation, test, description) = try data(base: base, builtIn: builtIn)
     let registry = try storeOptions.registry()
-    let focalLabels = base.focalLabels ?? LossComparison.rareLabels(training.labelCounts)
+    let counts = try training.rawLabelCounts(try base.effectiveHeads(for: training)[0].view)
+    let focalLabels =
+      base.loss.options["focalLabels"]?.arrayValue?.compactMap(\.stringValue)
+      ?? LossComparison.rareLabels(Self.collapsedCounts(counts, base: base, data: training))
     let names = losses.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    let candidates = LossComparison.candidates(names, base: base, focalLabels: focalLabels)
+    let candidates = try LossComparison.candidates(
+      names, base: base, focalLabels: focalLabels, registry: registry.losses)
     for candidate in candidates { _ = try LineClassifier(candidate.configuration, registry: registry) }
     let verbose = !(quiet || json)
     if verbose {
-      print("Comparing \(names.joined(separator: ", ")) with a \(base.modelKind.rawValue) model on \(description)")
+      print("Comparing \(names.joined(separator: ", ")) with a \(base.model) model on \(description)")
     }
     let results = try LossComparison.run(
       candidates, training: training, validation: validation, test: test, registry: registry,
       observer: verbose ? ProgressPrinter(style: .bar) : nil,
       started: { if verbose { print("\n== \($0) ==") } })
     let html = HTMLReport.render(
-      results, title: "LossKit comparison", subtitle: "\(base.modelKind.rawValue) model on \(description)")
+      results, title: "LossKit comparison", subtitle: "\(base.model) model on \(description)")
     try Data(html.utf8).write(to: URL(fileURLWithPath: report))
     if json {
       print(try resultsJSON(results))
@@ -70,6 +77,19 @@ struct Compare: ParsableCommand {
       print(LossComparison.table(results))
       if verbose { print("\nReport: \(URL(fileURLWithPath: report).standardizedFileURL.path)") }
     }
+  }
+
+  /// Rows per class of the compared head's view.
+  static func collapsedCounts(
+    _ raw: [String: Int], base: LineClassifierConfiguration, data: LoadedData
+  ) -> [String: Int] {
+    guard let view = try? base.effectiveHeads(for: data).first?.view else { return raw }
+    let names = Set(view.labelNames(counts: raw))
+    var counts: [String: Int] = [:]
+    for (label, count) in raw {
+      if let name = view.label(for: label, among: names) { counts[name, default: 0] += count }
+    }
+    return counts
   }
 
   private func data(
@@ -81,17 +101,22 @@ struct Compare: ParsableCommand {
       let documents = training.documents()
       let testDocuments = test.documents()
       let rows = documents.reduce(0) { $0 + $1.lines.count }
-      return (.annotated(documents), nil, .annotated(testDocuments),
-              "built-in synthetic journal pages (\(rows) training lines, \(testDocuments.reduce(0) { $0 + $1.lines.count }) test lines)")
+      let testRows = testDocuments.reduce(0) { $0 + $1.lines.count }
+      return (
+        .annotated(documents), nil, .annotated(testDocuments),
+        "built-in synthetic journal pages (\(rows) training lines, \(testRows) test lines)"
+      )
     }
-    let collapsing = base.collapsing
-    let training = try LoadedData.load(dataOptions.data, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
-    let validation = dataOptions.validation.isEmpty ? nil : try LoadedData.load(dataOptions.validation, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
-    guard !dataOptions.test.isEmpty || validation != nil else {
+    let training = try LoadedData.load(dataOptions.data)
+    let validation = try DataOptions.load(dataOptions.validation)
+    guard let test = try DataOptions.load(dataOptions.test) ?? validation else {
       throw ValidationError("with --data, give held-out data with --test (or --validation)")
     }
-    let test = dataOptions.test.isEmpty ? validation! : try LoadedData.load(dataOptions.test, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
-    return (training, validation, test, "\(dataOptions.data.joined(separator: " ")) (\(training.rowCount) training rows, \(test.rowCount) test rows)")
+    return (
+      training, validation, test,
+      "\(dataOptions.data.joined(separator: " ")) (\(training.rowCount) training rows, "
+        + "\(test.rowCount) test rows)"
+    )
   }
 
   private func resultsJSON(_ results: [LossComparison.Result]) throws -> String {

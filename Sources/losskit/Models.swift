@@ -10,19 +10,27 @@ struct Models: ParsableCommand {
 
   func run() throws {
     let store = storeOptions.modelStore
-    let entries = store.list()
-    guard !entries.isEmpty else {
-      print("No models in \(store.directory.path); save one with `losskit train … --save NAME`.")
+    let names = try store.names()
+    guard !names.isEmpty else {
+      print("No models in \(store.location); save one with `losskit train … --save NAME`.")
       return
     }
-    for entry in entries {
-      guard let manifest = entry.manifest else {
-        print("\(entry.name)\tunreadable: \(entry.problem ?? "?")")
+    for name in names {
+      let manifest: ModelManifest
+      do {
+        manifest = try store.manifest(named: name)
+      } catch {
+        print("\(name)\tunreadable: \(error)")
         continue
       }
-      let f1 = manifest.metrics["test"]?["macro_f1"].map { String(format: "test macro F1 %.4f", $0) } ?? ""
-      print([entry.name, manifest.model.kind, manifest.loss?.name ?? "-", "\(manifest.epochsTrained) epochs",
-             manifest.labels.joined(separator: ","), f1].joined(separator: "\t"))
+      let test = manifest.metrics["test"] ?? [:]
+      let f1 = test["macro_f1"].map { String(format: "test macro F1 %.4f", $0) } ?? ""
+      let heads = manifest.targets.map { "\($0.name)[\($0.labels.joined(separator: ","))]" }
+      print(
+        [
+          name, manifest.model.component.kind, manifest.loss?.name ?? "-",
+          "\(manifest.training.epochsTrained) epochs", heads.joined(separator: " "), f1,
+        ].joined(separator: "\t"))
     }
   }
 }
@@ -30,7 +38,7 @@ struct Models: ParsableCommand {
 /// `losskit inspect`: a saved model's manifest, summarised.
 struct Inspect: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Summarise a saved model: model, labels, loss tree with parameters, metrics.")
+    abstract: "Summarise a saved model: model, heads, loss tree with parameters, optimizer, metrics.")
 
   @Argument(help: "A name in the store, or a folder path (containing '/').")
   var model: String
@@ -41,34 +49,20 @@ struct Inspect: ParsableCommand {
   @OptionGroup var storeOptions: StoreOptions
 
   func run() throws {
-    let folder = try storeOptions.modelStore.location(of: model)
+    let (store, name) = try storeOptions.locate(model)
     guard weights else {
-      print(try SavedModel.manifest(at: folder).summary)
+      print(try store.manifest(named: name).summary)
       return
     }
-    for tensor in try SavedModel.tensorSummaries(at: folder) {
-      print([tensor.name, tensor.shape.map(String.init).joined(separator: "x"),
-             String(format: "%.9g", tensor.first), String(format: "%.9g", tensor.last),
-             String(format: "%.17g", tensor.sum)].joined(separator: "\t"))
+    for tensor in try SavedModel.tensorSummaries(
+      try store.read(named: name), source: "\(store.location)/\(name)")
+    {
+      print(
+        [
+          tensor.name, tensor.shape.map(String.init).joined(separator: "x"),
+          String(format: "%.9g", tensor.first), String(format: "%.9g", tensor.last),
+          String(format: "%.17g", tensor.sum),
+        ].joined(separator: "\t"))
     }
-  }
-}
-
-/// `losskit losses`: every registered loss with its parameters and defaults.
-struct Losses: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "List every registered loss (built-in and plugins) with its parameters and defaults.")
-
-  @OptionGroup var storeOptions: StoreOptions
-
-  func run() throws {
-    for entry in try storeOptions.registry().registeredEntries {
-      print("\(entry.name) (v\(entry.version)): \(entry.summary)")
-      for (key, value) in (entry.defaults.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-        print("    \(key) = \(value.compactText)")
-      }
-    }
-    print("\nExpressions combine them: '0.7*focal+0.3*weighted'. Short names: "
-          + LossConfiguration.aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
   }
 }

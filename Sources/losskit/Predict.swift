@@ -2,31 +2,45 @@ import ArgumentParser
 import Foundation
 import LossKit
 
-/// `losskit predict`: one line per input row, the predicted label and class probabilities.
+/// `losskit predict`: one line per input row: the predicted label of each head, then the
+/// class probabilities.
 struct Predict: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Predict a label for every row (.ann, .txt or CSV): label and probabilities, tab-separated.")
+    abstract: "Predict every row (.ann, .txt or CSV): one label column per head, then the class probabilities, tab-separated.")
 
   @OptionGroup var input: ModelDataOptions
 
-  @Flag(name: .long, help: "First print a header line: label, then the class names.")
+  @Flag(name: .long, help: "First print a header line: the head names, then head:class for each probability.")
   var header = false
 
   @OptionGroup var storeOptions: StoreOptions
 
   func run() throws {
-    let classifier = try SavedModel.load(from: storeOptions.modelStore.location(of: input.model), registry: nil)
-    let loaded = try LoadedData.load(
-      input.data, collapsing: classifier.configuration.collapsing, labelColumn: input.labelColumn,
-      unlabelledText: true)
-    let corpus = try classifier.corpus(loaded)
-    let probabilities = try classifier.predictProbabilities(corpus, calibrated: true)
-    let names = classifier.labelNames
-    var output = header ? "label\t" + names.joined(separator: "\t") + "\n" : ""
+    let trained = try storeOptions.load(input.model, for: .inference)
+    let corpus = try trained.corpus(
+      try LoadedData.load(input.data, unlabelledText: true), labelled: false)
+    let probabilities = try trained.probabilities(corpus)
+    let targets = trained.targets
+    let single = targets.count == 1
+    var output = ""
+    if header {
+      let names = single ? ["label"] : targets.map(\.name)
+      let classes = targets.flatMap { target in
+        target.labels.map { single ? $0 : "\(target.name):\($0)" }
+      }
+      output += (names + classes).joined(separator: "\t") + "\n"
+    }
     for row in 0..<corpus.rowCount {
-      let scores = probabilities.scalars[(row * names.count)..<((row + 1) * names.count)]
-      let best = scores.indices.max { scores[$0] < scores[$1] }! - row * names.count
-      output += names[best] + "\t" + scores.map { String(format: "%.6f", $0) }.joined(separator: "\t") + "\n"
+      var labels: [String] = []
+      var scores: [String] = []
+      for target in targets {
+        let classes = target.labels.count
+        let values = probabilities[target.name]!.scalars[(row * classes)..<((row + 1) * classes)]
+        let best = values.indices.max { values[$0] < values[$1] }! - row * classes
+        labels.append(target.labels[best])
+        scores += values.map { String(format: "%.6f", $0) }
+      }
+      output += (labels + scores).joined(separator: "\t") + "\n"
     }
     FileHandle.standardOutput.write(Data(output.utf8))
   }

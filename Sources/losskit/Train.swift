@@ -2,23 +2,32 @@ import ArgumentParser
 import Foundation
 import LossKit
 
-/// `losskit train`: trains a line classifier.
+/// `losskit train`: trains a classifier, or continues a saved one.
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Train a classifier on .ann or CSV data and report on held-out data.",
+    abstract: "Train a classifier on .ann or CSV data (or continue a saved one) and report on held-out data.",
     discussion: """
-      Example (the SKOL split): losskit train --data '../shared/data/skol/Mycotaxon/Vol05*' \
-      --data ../shared/data/skol/Mycotaxon/Vol117 --data ../shared/data/skol/Mycotaxon/Vol118 \
-      --data ../shared/data/skol/Mycologia --test ../shared/data/skol/Mycotaxon/Vol119 \
-      --loss '0.5*focal+0.5*focal-f1' --focal-labels Nomenclature,Description
+      Example (the SKOL split, two heads): losskit train \
+      --data '../shared/data/skol/Mycotaxon/Vol05*' --data ../shared/data/skol/Mycotaxon/Vol117 \
+      --data ../shared/data/skol/Mycotaxon/Vol118 --data ../shared/data/skol/Mycologia \
+      --test ../shared/data/skol/Mycotaxon/Vol119 --model bilstm --head kind=collapsed \
+      --head section=fine --loss '0.7*focal+0.3*supcon(target=section)' \
+      --weight-strategy balanced --seed 1 --save skol
+
+      Continue it for two more epochs, fine-tuning with another loss: losskit train \
+      --resume skol --data … --epochs 2 --loss weighted --weight-strategy inverse
       """)
 
   @OptionGroup var dataOptions: DataOptions
   @OptionGroup var modelOptions: ModelOptions
   @OptionGroup var lossOptions: LossOptions
+  @OptionGroup var optimizerOptions: OptimizerOptions
   @OptionGroup var trainingOptions: TrainingOptions
 
-  @Option(name: .long, help: "Save the trained model: a name in the store, or a folder path (containing '/'). (default: not saved)")
+  @Option(name: .long, help: "Continue training a saved model (a name in the store, or a folder path) with its loss, optimizer state and random streams; --loss replaces its loss for the new epochs.")
+  var resume: String?
+
+  @Option(name: .long, help: "Save the trained model: a name in the store, or a folder path (containing '/'). (default: not saved; with --resume, the resumed model)")
   var save: String?
 
   @OptionGroup var storeOptions: StoreOptions
@@ -33,68 +42,60 @@ struct Train: ParsableCommand {
     guard !dataOptions.data.isEmpty else {
       throw ValidationError("give training data with --data FILE_OR_GLOB")
     }
+    if resume != nil, modelOptions.anyGiven || optimizerOptions.anyGiven {
+      throw ValidationError(
+        "--resume continues the saved model with its own model and optimizer options; drop "
+          + "the model and optimizer options, or train a new model without --resume")
+    }
   }
 
   func run() throws {
-    let configuration = try ConfigurationBuilder.make(
-      model: modelOptions, loss: lossOptions, training: trainingOptions)
     let registry = try storeOptions.registry()
-    let destination = try save.map { try storeOptions.modelStore.location(of: $0) }
-    let classifier = try LineClassifier(configuration, registry: registry)
-    let collapsing = configuration.collapsing
-    let training = try LoadedData.load(dataOptions.data, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
-    let validation = dataOptions.validation.isEmpty ? nil : try LoadedData.load(dataOptions.validation, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
-    let test = dataOptions.test.isEmpty ? nil : try LoadedData.load(dataOptions.test, collapsing: collapsing, labelColumn: dataOptions.labelColumn)
+    let destination = try (save ?? resume).map { try storeOptions.locate($0) }
+    let training = try LoadedData.load(dataOptions.data)
+    let validation = try DataOptions.load(dataOptions.validation)
+    let test = try DataOptions.load(dataOptions.test)
     let observer = ProgressPrinter(style: quiet || json ? .quiet : .bar)
-    if !(quiet || json) {
-      print("Training \(configuration.modelKind.rawValue) on \(training.rowCount) rows with loss \(Describe.loss(classifier.loss))")
+    let classifier: LineClassifier
+    let result: LineClassifier.FitResult
+    if let resume {
+      let trained = try storeOptions.load(resume, for: .training)
+      classifier = try LineClassifier(resuming: trained, registry: registry)
+      let loss =
+        lossOptions.anyGiven
+        ? try lossOptions.configuration(expression: classifier.configuration.effectiveLoss.expression)
+        : nil
+      say("Resuming \(trained.model.kind) after epoch \(trained.state.epochsTrained)"
+        + (loss.map { " with loss \($0.expression)" } ?? " with loss \(Report.loss(trained.loss))"))
+      result = try classifier.resume(
+        training: training, validation: validation, test: test,
+        epochs: trainingOptions.epochs.value, loss: loss, observer: observer)
+    } else {
+      let configuration = try ConfigurationBuilder.make(
+        data: dataOptions, model: modelOptions, loss: lossOptions, optimizer: optimizerOptions,
+        training: trainingOptions)
+      classifier = try LineClassifier(configuration, registry: registry)
+      say("Training \(configuration.model) on \(training.rowCount) rows")
+      result = try classifier.fit(
+        training: training, validation: validation, test: test, observer: observer)
     }
-    let result = try classifier.fit(training: training, validation: validation, test: test, observer: observer)
-    if let destination {
-      var metrics: [String: [String: Double]] = [:]
-      if let report = result.testReport { metrics["test"] = report.dictionary }
-      if let report = result.validationReport { metrics["validation"] = report.dictionary }
-      try SavedModel.save(classifier, to: destination, metrics: metrics)
-      if !(quiet || json) { print("Saved the model to \(destination.path)") }
+    guard let trained = classifier.trained else { return }
+    if let (store, name) = destination {
+      trained.metrics = Report.metrics(result)
+      try store.save(trained, named: name)
+      say("Saved the model as '\(name)' in \(store.location)")
     }
-    if let report = result.testReport {
-      if json {
-        print(try ReportJSON.text(report))
-      } else {
-        print("\nTest results:")
-        print(report.text)
-      }
+    guard !result.testReports.isEmpty else { return }
+    let order = trained.targets.map(\.name)
+    if json {
+      print(try Report.json(result.testReports, order: order))
+    } else {
+      print("\nTest results:")
+      print(Report.text(result.testReports, order: order))
     }
   }
-}
 
-/// Short descriptions for printing.
-enum Describe {
-  static func loss(_ loss: any Loss) -> String {
-    (loss as? CompositeLoss)?.description ?? loss.label
-  }
-}
-
-/// The `--json` form of a report.
-enum ReportJSON {
-  static func text(_ report: ClassificationReport) throws -> String {
-    var classes: [String: Any] = [:]
-    for (name, statistics) in zip(report.labelNames, report.classes) {
-      var entry: [String: Any] = [
-        "precision": statistics.precision, "recall": statistics.recall, "f1": statistics.f1,
-        "support": statistics.support,
-      ]
-      if let value = statistics.rocAUC { entry["roc_auc"] = value }
-      if let value = statistics.prAUC { entry["pr_auc"] = value }
-      if let value = statistics.recallAtFalsePositiveBound { entry["recall_at_fpr"] = value }
-      classes[name] = entry
-    }
-    let object: [String: Any] = [
-      "classes": classes, "macro_f1": report.macroF1, "accuracy": report.accuracy,
-      "confusion": report.confusion, "labels": report.labelNames,
-      "expected_calibration_error": report.expectedCalibrationError,
-    ]
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-    return String(decoding: data, as: UTF8.self)
+  private func say(_ line: String) {
+    if !(quiet || json) { print(line) }
   }
 }

@@ -6,10 +6,10 @@ import Testing
   @Test func registeringTwiceIsAnError() throws {
     var registry = LossRegistry()
     try registry.register(HalfSquaredError.self)
-    #expect(throws: LossKitError.duplicateLossName("half-squared-error")) {
+    #expect(throws: LossKitError.duplicateName(.loss, "half-squared-error")) {
       try registry.register(HalfSquaredError.self)
     }
-    #expect(throws: LossKitError.duplicateLossName("composite")) {
+    #expect(throws: LossKitError.duplicateName(.loss, "composite")) {
       try registry.register(CompositeLoss.self)
     }
   }
@@ -22,7 +22,7 @@ import Testing
       _ = try registry.makeLoss(from: spec)
       Issue.record("expected an error")
     } catch let error as LossKitError {
-      #expect(error == .unknownLoss("focall", registered: ["composite", "half-squared-error"]))
+      #expect(error == .unknownName(.loss, "focall", registered: ["composite", "half-squared-error"]))
       #expect(error.description.contains("registry.register(MyLoss.self)"))
     }
   }
@@ -36,7 +36,7 @@ import Testing
         from: LossSpec(name: "half-squared-error", version: version, parameters: parameters))
       #expect(loss is HalfSquaredError)
     }
-    #expect(throws: LossKitError.unsupportedLossVersion("half-squared-error", found: 3, supported: 1...2)) {
+    #expect(throws: LossKitError.unsupportedVersion(.loss, "half-squared-error", found: 3, supported: 1...2)) {
       try registry.makeLoss(
         from: LossSpec(name: "half-squared-error", version: 3, parameters: parameters))
     }

@@ -107,7 +107,7 @@ enum PluginBuilder {
     var registry = LossRegistry()
     let path = try PluginBuilder.brier
     try NativeLossPlugin.load(path: path, into: &registry)
-    #expect(throws: LossKitError.duplicateLossName("brier")) {
+    #expect(throws: LossKitError.duplicateName(.loss, "brier")) {
       try NativeLossPlugin.load(path: path, into: &registry)
     }
   }

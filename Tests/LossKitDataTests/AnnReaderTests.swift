@@ -66,33 +66,73 @@ import Testing
 }
 
 @Suite struct CSVReaderTests {
-  @Test func numericColumnsAndALabel() throws {
+  @Test func headerAndRecords() throws {
     let table = try CSVReader.parse("a,b,label\n1,2,x\n3.5,-1,y\n\n", path: "t.csv")
-    #expect(table.featureNames == ["a", "b"])
-    #expect(table.rows == [[1, 2], [3.5, -1]])
-    #expect(table.labels == ["x", "y"])
+    #expect(table.header == ["a", "b", "label"])
+    #expect(table.records == [["1", "2", "x"], ["3.5", "-1", "y"]])
+    #expect(try table.numbers(record: 1, columns: [0, 1]) == [3.5, -1])
   }
 
-  @Test func quotedFieldsAndAChosenLabelColumn() throws {
-    let table = try CSVReader.parse("class,v\n\"a, b\",1\n\"say \"\"hi\"\"\",2\n", path: "t.csv", labelColumn: "class")
-    #expect(table.labels == ["a, b", "say \"hi\""])
+  @Test("RFC 4180: quoted fields hold commas, doubled quotes and newlines")
+  func quotedFields() throws {
+    let table = try CSVReader.parse(
+      "class,review,v\r\n\"a, b\",\"say \"\"hi\"\"\nand go\",1\r\nc,plain,2\r\n", path: "t.csv")
+    #expect(table.records.map { $0[0] } == ["a, b", "c"])
+    #expect(table.records[0][1] == "say \"hi\"\nand go")
+    #expect(table.records[1][2] == "2")
   }
 
-  @Test("a ragged row names the file and line")
+  @Test("a ragged record names the file and record")
   func raggedRow() {
     #expect(throws: DataError.raggedRow(path: "t.csv", line: 3, expected: 3, found: 2)) {
       try CSVReader.parse("a,b,label\n1,2,x\n3,y\n", path: "t.csv")
     }
   }
 
-  @Test func nonNumericFeature() {
+  @Test func nonNumericFeature() throws {
+    let table = try CSVReader.parse("a,label\nabc,x\n", path: "t.csv")
     #expect(throws: DataError.notANumber(path: "t.csv", line: 2, column: "a", value: "abc")) {
-      try CSVReader.parse("a,label\nabc,x\n", path: "t.csv")
+      try table.numbers(record: 0, columns: [0])
     }
   }
 
-  @Test func missingLabelColumn() {
-    #expect(throws: DataError.self) { try CSVReader.parse("a,b\n1,2\n", path: "t.csv", labelColumn: "class") }
+  @Test func missingColumn() throws {
+    let table = try CSVReader.parse("a,b\n1,2\n", path: "t.csv")
+    #expect(throws: DataError.missingColumn(path: "t.csv", column: "class", available: ["a", "b"])) {
+      try table.column("class")
+    }
+  }
+
+  @Test func unterminatedQuoteIsAnError() {
+    #expect(throws: DataError.self) { try CSVReader.parse("a,b\n\"1,2\n", path: "t.csv") }
+  }
+}
+
+@Suite struct LabelViewTests {
+  @Test("collapsed, fine and all views of raw labels")
+  func views() {
+    let counts = ["Nomenclature": 300, "Description": 900, "Key": 250, "Table": 20, "Misc-exposition": 5000]
+    #expect(LabelView.named("collapsed").labelNames(counts: counts) == ["Nomenclature", "Description", "Misc"])
+    let fine = LabelView.named("fine")
+    #expect(fine.labelNames(counts: counts) == ["Description", "Key", "Misc-exposition", "Nomenclature", "Misc"])
+    let names = Set(fine.labelNames(counts: counts))
+    #expect(fine.label(for: "Table", among: names) == "Misc")
+    #expect(fine.label(for: "Key", among: names) == "Key")
+    #expect(fine.label(for: "", among: names) == nil)
+    #expect(LabelView.named("fine", minimumLines: 1000).labelNames(counts: counts) == ["Misc-exposition", "Misc"])
+    #expect(LabelView.named("all").labelNames(counts: counts).count == 5)
+    #expect(LabelView.named("battery_label") == .column("battery_label"))
+  }
+
+  @Test("head specifications parse NAME=VIEW and reject the rest",
+        arguments: ["kind", "=fine", "kind=", "bad name=fine", "a.b=fine"])
+  func badHeads(_ text: String) {
+    #expect(throws: DataError.self) { try HeadSpecification(parsing: text) }
+  }
+
+  @Test func goodHead() throws {
+    #expect(try HeadSpecification(parsing: "section=fine", minimumLines: 50)
+      == HeadSpecification(name: "section", view: .frequent(minimumLines: 50, other: "Misc")))
   }
 }
 

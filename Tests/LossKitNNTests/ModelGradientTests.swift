@@ -90,16 +90,17 @@ func gradientProblems(
 }
 
 @Suite struct ModelGradientTests {
-  let shape = ModelShape(buckets: 40, denseWidth: 4, classes: 3)
+  let input = InputShape(buckets: 40, denseWidth: 4)
+  let heads: [HeadShape] = [.labels(classes: 3)]
 
   @Test func logisticRegression() throws {
-    let model = LogisticRegression(.init(shape: shape, seed: 1))
+    let model = try LogisticRegression(.init(input: input, heads: heads, seed: 1))
     let problems = try gradientProblems(model, randomBatch(rows: 9, buckets: 40, denseWidth: 4, seed: 2))
     #expect(problems.isEmpty, "\(problems)")
   }
 
   @Test func multilayerPerceptron() throws {
-    let model = MultilayerPerceptron(.init(shape: shape, hiddenSize: 6, dropout: 0, seed: 3))
+    let model = try MultilayerPerceptron(.init(input: input, heads: heads, hiddenSize: 6, dropout: 0, seed: 13))
     let problems = try gradientProblems(model, randomBatch(rows: 9, buckets: 40, denseWidth: 4, seed: 4))
     #expect(problems.isEmpty, "\(problems)")
   }
@@ -107,8 +108,8 @@ func gradientProblems(
   @Test("BiLSTM tagger, two layers, with a padded sequence")
   func bilstm() throws {
     let model = try BiLSTMTagger(
-      .init(shape: shape, embeddingSize: 5, hiddenSize: 4, numLayers: 2, dropout: 0,
-            windowSize: 6, seed: 5))
+      .init(input: input, heads: heads, embeddingSize: 5, hiddenSize: 4, numLayers: 2, dropout: 0,
+            seed: 5))
     let mask: [Float] = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]
     let batch = randomBatch(
       rows: 12, buckets: 40, denseWidth: 4, sequence: SequenceShape(count: 2, steps: 6),
@@ -117,18 +118,36 @@ func gradientProblems(
     #expect(problems.isEmpty, "\(problems)")
   }
 
-  @Test func multiHeadClassifier() throws {
-    let model = MultiHeadClassifier(
-      .init(buckets: 40, denseWidth: 4, heads: [.init(name: "battery", classes: 3), .init(name: "camera", classes: 2)],
-            hiddenSize: 6, embeddingSize: 3, dropout: 0, seed: 7))
-    #expect(model.outputNames == ["logits_battery", "logits_camera", "embeddings"])
-    let problems = try gradientProblems(model, randomBatch(rows: 7, buckets: 40, denseWidth: 4, seed: 8))
+  static let twoHeads = [HeadShape(name: "battery", classes: 3), HeadShape(name: "camera", classes: 2)]
+
+  @Test("every kind ends in named heads over a shared embedding; gradients through all of them")
+  func multipleHeads() throws {
+    let input = InputShape(buckets: 40, denseWidth: 4)
+    let logistic = try LogisticRegression(.init(input: input, heads: Self.twoHeads, seed: 7))
+    let mlp = try MultilayerPerceptron(
+      .init(input: input, heads: Self.twoHeads, hiddenSize: 6, dropout: 0, seed: 7))
+    for model in [logistic, mlp] as [any Model] {
+      #expect(model.outputNames == ["logits_battery", "logits_camera", "embeddings"])
+      #expect(model.outputName(forTarget: "camera") == "logits_camera")
+      let problems = try gradientProblems(model, randomBatch(rows: 7, buckets: 40, denseWidth: 4, seed: 8))
+      #expect(problems.isEmpty, "\(problems)")
+    }
+    let bilstm = try BiLSTMTagger(
+      .init(input: input, heads: Self.twoHeads, embeddingSize: 4, hiddenSize: 3, numLayers: 1,
+            dropout: 0, seed: 9))
+    let batch = randomBatch(
+      rows: 8, buckets: 40, denseWidth: 4, sequence: SequenceShape(count: 2, steps: 4), seed: 10)
+    let outputs = try bilstm.forward(batch, training: false)
+    #expect(outputs["logits_camera"]!.shape == [2, 4, 2] && outputs["embeddings"]!.shape == [8, 6])
+    let problems = try gradientProblems(bilstm, batch, samplesPerParameter: 6)
     #expect(problems.isEmpty, "\(problems)")
   }
 
   @Test("dense-only input (no sparse features) works")
   func denseOnly() throws {
-    let model = MultilayerPerceptron(.init(shape: ModelShape(buckets: 0, denseWidth: 4, classes: 2), hiddenSize: 5, dropout: 0, seed: 9))
+    let model = try MultilayerPerceptron(
+      .init(input: InputShape(buckets: 0, denseWidth: 4), heads: [.labels(classes: 2)], hiddenSize: 5,
+            dropout: 0, seed: 9))
     var batch = randomBatch(rows: 6, buckets: 10, denseWidth: 4, seed: 10)
     batch.sparse = nil
     let problems = try gradientProblems(model, batch)
@@ -139,9 +158,9 @@ func gradientProblems(
 @Suite struct SequenceTests {
   @Test("padding never changes a sequence's outputs, in either direction")
   func paddingIsInvisible() throws {
-    let shape = ModelShape(buckets: 30, denseWidth: 2, classes: 3)
     let model = try BiLSTMTagger(
-      .init(shape: shape, embeddingSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0, windowSize: 5, seed: 1))
+      .init(input: InputShape(buckets: 30, denseWidth: 2), heads: [.labels(classes: 3)],
+            embeddingSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0, seed: 1))
     let full = randomBatch(rows: 5, buckets: 30, denseWidth: 2, sequence: .init(count: 1, steps: 5),
                            mask: [1, 1, 1, 0, 0], seed: 2)
     var short = full
@@ -161,25 +180,42 @@ func gradientProblems(
   }
 
   @Test func rowsMustFormSequences() throws {
-    let model = try BiLSTMTagger(.init(shape: ModelShape(buckets: 10, denseWidth: 0, classes: 2), windowSize: 4))
+    let model = try BiLSTMTagger(
+      .init(input: InputShape(buckets: 10, denseWidth: 0), heads: [.labels(classes: 2)]))
     #expect(throws: LossKitError.self) {
       try model.forward(randomBatch(rows: 4, buckets: 10, denseWidth: 0, seed: 1), training: false)
     }
   }
 
-  @Test func invalidConfigurationsAreRejected() {
-    let shape = ModelShape(buckets: 10, denseWidth: 0, classes: 2)
-    #expect(throws: LossKitError.self) { try BiLSTMTagger(.init(shape: shape, hiddenSize: 0)) }
-    #expect(throws: LossKitError.self) { try BiLSTMTagger(.init(shape: shape, windowSize: 4, predictionStride: 5)) }
-    #expect(throws: LossKitError.self) { try BiLSTMTagger(.init(shape: shape, dropout: 1)) }
+  @Test("configurations out of range are rejected by the model's own initialiser",
+        arguments: [
+          (InputShape(buckets: 10, denseWidth: 0), [HeadShape.labels(classes: 2)], 0, Float(0)),
+          (InputShape(buckets: 10, denseWidth: 0), [HeadShape.labels(classes: 2)], 8, Float(1)),
+          (InputShape(buckets: 10, denseWidth: 0), [HeadShape.labels(classes: 2)], 1 << 40, Float(0)),
+          (InputShape(buckets: 10, denseWidth: 0), [HeadShape.labels(classes: -1)], 8, Float(0)),
+          (InputShape(buckets: 10, denseWidth: 0), [], 8, Float(0)),
+          (InputShape(buckets: 0, denseWidth: 0), [HeadShape.labels(classes: 2)], 8, Float(0)),
+          (InputShape(buckets: -5, denseWidth: 0), [HeadShape.labels(classes: 2)], 8, Float(0)),
+          (InputShape(buckets: 1 << 27, denseWidth: 0), [HeadShape.labels(classes: 2)], 8, Float(0)),
+          (InputShape(buckets: 10, denseWidth: 0), [HeadShape.labels(classes: 2), .labels(classes: 3)], 8, Float(0)),
+        ])
+  func invalidConfigurationsAreRejected(
+    input: InputShape, heads: [HeadShape], hiddenSize: Int, dropout: Float
+  ) {
+    #expect(throws: LossKitError.self) {
+      try BiLSTMTagger(.init(input: input, heads: heads, embeddingSize: 64, hiddenSize: hiddenSize, dropout: dropout))
+    }
+    #expect(throws: LossKitError.self) {
+      try MultilayerPerceptron(.init(input: input, heads: heads, hiddenSize: hiddenSize, dropout: dropout))
+    }
   }
 
   @Test("the same seed gives bit-identical models and outputs")
   func determinism() throws {
-    let shape = ModelShape(buckets: 30, denseWidth: 2, classes: 3)
+    let input = InputShape(buckets: 30, denseWidth: 2)
     let batch = randomBatch(rows: 8, buckets: 30, denseWidth: 2, sequence: .init(count: 2, steps: 4), seed: 3)
-    let a = try BiLSTMTagger(.init(shape: shape, embeddingSize: 4, hiddenSize: 3, dropout: 0.5, windowSize: 4, seed: 11))
-    let b = try BiLSTMTagger(.init(shape: shape, embeddingSize: 4, hiddenSize: 3, dropout: 0.5, windowSize: 4, seed: 11))
+    let a = try BiLSTMTagger(.init(input: input, heads: [.labels(classes: 3)], embeddingSize: 4, hiddenSize: 3, dropout: 0.5, seed: 11))
+    let b = try BiLSTMTagger(.init(input: input, heads: [.labels(classes: 3)], embeddingSize: 4, hiddenSize: 3, dropout: 0.5, seed: 11))
     #expect(try a.forward(batch, training: true)["logits"] == b.forward(batch, training: true)["logits"])
   }
 }

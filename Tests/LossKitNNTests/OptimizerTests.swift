@@ -27,8 +27,8 @@ import Testing
 
   @Test("AdamW decays weights apart from the gradient")
   func adamW() throws {
-    let adam = try Adam.adamW(learningRate: 0.1, weightDecay: 0.5)
-    #expect(adam.kind == "adamw")
+    let adam = try AdamW(.init(learningRate: 0.1, weightDecay: 0.5))
+    #expect(adam.kind == "adamw" && AdamW.defaultConfiguration.weightDecay == 0.01)
     let p = parameter([2], gradient: [0])
     adam.step([p])
     #expect(abs(p.value.scalars[0] - 2 * (1 - 0.05)) < 1e-6)
@@ -47,7 +47,7 @@ import Testing
 
   @Test("sparse parameters update only the touched rows")
   func lazySparseUpdates() throws {
-    let adam = try Adam()
+    let adam = try Adam(.init())
     let p = parameter([1, 1, 1], gradient: [0, 0, 0], sparse: true)
     p.gradient = try Tensor(shape: [3, 1], scalars: [0, 5, 0])
     p.markTouched(1)
@@ -55,6 +55,33 @@ import Testing
     #expect(p.value.scalars[0] == 1 && p.value.scalars[2] == 1 && p.value.scalars[1] < 1)
     p.zeroGradient()
     #expect(p.touchedRows.isEmpty && p.gradient.scalars == [0, 0, 0])
+  }
+
+  @Test("Adam's weight decay is L2, added to the gradient, as in PyTorch's Adam")
+  func adamL2() throws {
+    let adam = try Adam(.init(learningRate: 0.1, weightDecay: 0.5))
+    let p = parameter([2], gradient: [0])
+    adam.step([p])  // g = 0 + 0.5·2 = 1; the first Adam step moves by lr·sign(g)
+    #expect(abs(p.value.scalars[0] - 1.9) < 1e-5)
+  }
+
+  @Test("the registry builds every optimizer by name and rejects options it lacks")
+  func registry() throws {
+    var registry = OptimizerRegistry()
+    try registry.register(SGD.self)
+    try registry.register(Adam.self)
+    try registry.register(AdamW.self)
+    #expect(registry.names == ["adam", "adamw", "sgd"])
+    let sgd = try registry.make(named: "sgd", parameters: ["momentum": 0.9])
+    #expect((sgd as? SGD)?.configuration.momentum == 0.9)
+    #expect(try registry.make(named: "adamw", parameters: [:]) is AdamW)
+    #expect(throws: LossKitError.unknownParameter(
+      .optimizer, "adam", parameter: "momentum",
+      known: ["beta1", "beta2", "epsilon", "learningRate", "weightDecay"])) {
+      try registry.make(named: "adam", parameters: ["momentum": 0.9])
+    }
+    #expect(throws: LossKitError.duplicateName(.optimizer, "sgd")) { try registry.register(SGD.self) }
+    #expect(throws: LossKitError.self) { try registry.make(named: "lion", parameters: [:]) }
   }
 
   @Test func gradientClipping() {
@@ -66,10 +93,10 @@ import Testing
 
   @Test("optimizer state saves and restores")
   func stateRoundTrip() throws {
-    let adam = try Adam()
+    let adam = try Adam(.init())
     let p = parameter([1, 2], gradient: [0.1, 0.2])
     adam.step([p])
-    let restored = try Adam()
+    let restored = try Adam(.init())
     try restored.restoreState(adam.stateTensors(), stepCount: adam.stepCount, parameters: [p])
     let q = parameter(p.value.scalars, gradient: [0.3, 0.1])
     p.gradient = q.gradient

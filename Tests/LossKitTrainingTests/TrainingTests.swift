@@ -5,29 +5,34 @@ import Testing
 /// A small corpus from the synthetic generator.
 func syntheticCorpus(pages: Int = 4, seed: UInt64 = 1, buckets: Int = 1 << 12) throws -> LabeledCorpus {
   try LabeledCorpus(
-    documents: SyntheticPages(pages: pages, linesPerPage: 100, seed: seed).documents(),
-    featurizer: LineFeaturizer(buckets: buckets), labelNames: SyntheticPages.labelNames)
+    .annotated(SyntheticPages(pages: pages, linesPerPage: 100, seed: seed).documents()),
+    pipeline: InputPipeline(featurizer: LineFeaturizer(buckets: buckets)),
+    targets: [syntheticTarget])
 }
+
+/// The single target set of synthetic pages.
+let syntheticTarget = TargetDefinition(
+  name: "labels", view: .collapsed(.skol), labels: SyntheticPages.labelNames)
 
 @Suite struct BatchingTests {
   @Test("training windows tile every document exactly once per epoch")
   func windowsCoverEachRowOnce() throws {
     let corpus = try syntheticCorpus(pages: 3)
-    let batching = Batching(windowSize: 7)
+    let batching = Batching(windows: .init(size: 7))
     var random = SeededGenerator(seed: 9)
     let units = batching.trainingUnits(corpus, random: &random)
     let rows = units.flatMap { batching.rows(of: $0) }.filter { $0 >= 0 }
     #expect(rows.sorted() == Array(0..<corpus.rowCount))
     let (batch, targets, _) = batching.batch(units[0..<4], corpus: corpus)
     #expect(batch.sequence == SequenceShape(count: 4, steps: 7))
-    #expect(targets.classIndices!.count == 28)
+    #expect(targets["labels"]!.classIndices!.count == 28)
   }
 
   @Test("prediction windows overlap by window − stride and reach every row")
   func predictionWindows() throws {
     let corpus = try syntheticCorpus(pages: 2)
-    let batching = Batching(windowSize: 10)
-    let units = batching.predictionUnits(corpus, stride: 4)
+    let batching = Batching(windows: .init(size: 10, predictionStride: 4))
+    let units = batching.predictionUnits(corpus)
     let rows = Set(units.flatMap { batching.rows(of: $0) }.filter { $0 >= 0 })
     #expect(rows == Set(0..<corpus.rowCount))
     #expect(units[1].start - units[0].start == 4)
@@ -38,13 +43,15 @@ func syntheticCorpus(pages: Int = 4, seed: UInt64 = 1, buckets: Int = 1 << 12) t
   func train(epochs: Int, seed: UInt64, patience: Int? = nil, learningRate: Double = 0.02) throws -> (any Model, TrainingHistory) {
     let corpus = try syntheticCorpus()
     let model = try BiLSTMTagger(.init(
-      shape: ModelShape(buckets: 1 << 12, denseWidth: corpus.features.dense.lastDimension, classes: 3),
-      embeddingSize: 8, hiddenSize: 6, numLayers: 1, dropout: 0.2, windowSize: 8, seed: seed))
+      input: InputShape(buckets: 1 << 12, denseWidth: corpus.features.dense.lastDimension),
+      heads: [.labels(classes: 3)], embeddingSize: 8, hiddenSize: 6, numLayers: 1, dropout: 0.2,
+      seed: seed))
     var configuration = Trainer.Configuration(epochs: epochs, batchSize: 8, seed: seed, patience: patience)
     configuration.restoreBestWeights = patience != nil
     let trainer = try Trainer(
-      model: model, loss: try FocalLoss(gamma: 2), optimizer: try Adam(.init(learningRate: learningRate)),
-      configuration: configuration, batching: Batching(windowSize: 8), predictionStride: 4,
+      model: model, loss: try FocalLoss(gamma: 2),
+      optimizer: try Adam(.init(learningRate: learningRate)),
+      configuration: configuration, batching: Batching(windows: .init(size: 8, predictionStride: 4)),
       observer: nil)
     let history = try trainer.fit(corpus, validation: try syntheticCorpus(pages: 2, seed: 2))
     return (model, history)
@@ -80,30 +87,34 @@ func syntheticCorpus(pages: Int = 4, seed: UInt64 = 1, buckets: Int = 1 << 12) t
   @Test("focal labels with class weights are the seed's configuration error")
   func focalLabelsAndClassWeights() {
     var options = LineClassifierConfiguration()
-    options.focalLabels = ["Nomenclature"]
-    options.classWeights = ["Nomenclature": 100, "Misc": 0.1]
+    options.loss.options = ["focalLabels": ["Nomenclature"], "classWeights": ["Nomenclature": 100, "Misc": 0.1]]
     #expect(throws: LossKitError.self) { try LineClassifier(options, registry: .standard) }
-    options.loss = "0.5*focal-f1+0.5*weighted"
+    options.loss.expression = "0.5*focal-f1+0.5*weighted"
     #expect(throws: Never.self) { try LineClassifier(options, registry: .standard) }
   }
 
   @Test("the seed's defaults choose the loss from the options")
   func defaultLoss() throws {
     var options = LineClassifierConfiguration()
-    #expect(try LineClassifier(options, registry: .standard).loss is CrossEntropyLoss)
-    options.focalLabels = ["Nomenclature"]
-    #expect(try LineClassifier(options, registry: .standard).loss is FocalF1Loss)
-    options.focalLabels = nil
-    options.weightStrategy = "inverse"
-    #expect(try LineClassifier(options, registry: .standard).loss is WeightedCrossEntropyLoss)
+    #expect(options.effectiveLoss.expression == "cross-entropy")
+    options.loss.options = ["focalLabels": ["Nomenclature"]]
+    #expect(options.effectiveLoss.expression == "focal-f1")
+    options.loss.options = ["strategy": "inverse"]
+    #expect(options.effectiveLoss.expression == "weighted")
+    options.model = "logistic"
+    options.trainer.epochs = 1
+    options.featurizer = LineFeaturizer(buckets: 1 << 10)
+    let classifier = try LineClassifier(options, registry: .standard)
+    try classifier.fit(training: SyntheticPages(pages: 3, seed: 1).documents(), observer: nil)
+    #expect(classifier.trained!.loss is WeightedCrossEntropyLoss)
   }
 
   @Test("an unknown label in the class weights names the known labels")
   func unknownClassWeightLabel() throws {
     var options = LineClassifierConfiguration()
-    options.modelKind = .logistic
-    options.epochs = 1
-    options.classWeights = ["Nomenclatur": 10]
+    options.model = "logistic"
+    options.trainer.epochs = 1
+    options.loss.options = ["classWeights": ["Nomenclatur": 10]]
     let classifier = try LineClassifier(options, registry: .standard)
     #expect(throws: LossKitError.unknownLabel(
       "Nomenclatur", known: ["Nomenclature", "Description", "Misc"],
@@ -122,8 +133,8 @@ func syntheticCorpus(pages: Int = 4, seed: UInt64 = 1, buckets: Int = 1 << 12) t
   @Test("a logistic classifier trains, reports the seed's keys, and is calibrated")
   func endToEnd() throws {
     var options = LineClassifierConfiguration()
-    options.modelKind = .logistic
-    options.epochs = 3
+    options.model = "logistic"
+    options.trainer.epochs = 3
     options.featurizer = LineFeaturizer(buckets: 1 << 12)
     let classifier = try LineClassifier(options, registry: .standard)
     let result = try classifier.fit(
@@ -131,7 +142,7 @@ func syntheticCorpus(pages: Int = 4, seed: UInt64 = 1, buckets: Int = 1 << 12) t
       test: SyntheticPages(pages: 3, seed: 2).documents(), observer: nil)
     #expect(result.testStatistics["Description_f1"]! > 0.7)
     #expect(result.testStatistics.keys.contains("Nomenclature_precision"))
-    #expect(classifier.calibration != nil)
+    #expect(classifier.trained!.calibration["labels"] != nil)
   }
 }
 
@@ -146,9 +157,9 @@ func syntheticCorpus(pages: Int = 4, seed: UInt64 = 1, buckets: Int = 1 << 12) t
     let training = try LoadedData.load([Self.skol.appendingPathComponent("Mycotaxon/Vol118/s[1-3]*.ann").path])
     let test = try LoadedData.load([Self.skol.appendingPathComponent("Mycotaxon/Vol119/s1*.ann").path])
     var options = LineClassifierConfiguration()
-    options.modelKind = .logistic
-    options.epochs = 4
-    options.learningRate = 0.02
+    options.model = "logistic"
+    options.trainer.epochs = 4
+    options.optimizerOptions = ["learningRate": 0.02]
     options.featurizer = LineFeaturizer(buckets: 1 << 16)
     let result = try LineClassifier(options, registry: .standard)
       .fit(training: training, test: test, observer: nil)

@@ -70,3 +70,37 @@ enum Initializer {
     return Tensor(shape: shape) { _ in (random.nextUnitFloat() * 2 - 1) * limit }
   }
 }
+
+extension Tensor {
+  /// The columns `range` of a matrix `[rows, width]`, as a new `[rows, range.count]` matrix.
+  func columns(_ range: Range<Int>) -> Tensor {
+    let rows = flatRowCount
+    let width = lastDimension
+    var result = Tensor(shape: [rows, range.count])
+    withUnsafeBufferPointer { source in
+      result.withUnsafeMutableBufferPointer { target in
+        for row in 0..<rows {
+          (target.baseAddress! + row * range.count)
+            .update(from: source.baseAddress! + row * width + range.lowerBound, count: range.count)
+        }
+      }
+    }
+    return result
+  }
+
+  /// Adds a `[rows, w]` matrix into the columns `offset ..< offset + w` of this matrix.
+  mutating func addColumns(_ part: Tensor, at offset: Int) {
+    let width = lastDimension
+    let partWidth = part.lastDimension
+    let rows = Swift.min(flatRowCount, part.flatRowCount)
+    part.withUnsafeBufferPointer { source in
+      withUnsafeMutableBufferPointer { target in
+        for row in 0..<rows {
+          let into = target.baseAddress! + row * width + offset
+          let from = source.baseAddress! + row * partWidth
+          for j in 0..<partWidth { into[j] += from[j] }
+        }
+      }
+    }
+  }
+}

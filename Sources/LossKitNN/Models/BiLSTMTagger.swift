@@ -1,17 +1,29 @@
 import LossKitCore
 
 /// A sequence tagger: each row (a line of text) is encoded, a stack of bidirectional LSTMs
-/// reads the rows of a window in order, and a dense layer gives per-row class logits.
+/// reads the rows of a window in order, and one dense layer per head gives per-row logits.
 ///
-/// Output `logits` `[windows, windowSize, classes]`. Training uses windows of
-/// ``Configuration/windowSize`` consecutive lines; prediction slides windows by
-/// ``Configuration/predictionStride`` and averages the overlapping predictions
-/// (see `WindowedPrediction` in LossKitTraining).
+/// Outputs `logits_<head>` `[windows, windowSize, classes]` (and `logits` for a lone head),
+/// and `embeddings` `[windows · windowSize, 2 · hiddenSize]`, the last LSTM layer's output
+/// after dropout, which every head reads. The windows (their size, and the stride between
+/// prediction windows whose predictions are averaged) are the input pipeline's.
 public final class BiLSTMTagger: Model {
+  /// `bilstm`.
+  public static let name = "bilstm"
+  /// Version 2 has heads; version 1 (one `shape.classes`) is read and upgraded.
+  public static let version = 2
+  /// Version 1 is still read.
+  public static let minimumVersion = 1
+  /// One line for `losskit kinds`.
+  public static let summary =
+    "line encoder + stacked bidirectional LSTMs over windows of lines, one dense layer per head"
+
   /// The hyper-parameters.
   public struct Configuration: Codable, Sendable, Equatable {
-    /// Input and output sizes.
-    public var shape: ModelShape
+    /// The features read.
+    public var input: InputShape
+    /// The classification heads.
+    public var heads: [HeadShape]
     /// The width of a line's encoding (default 64).
     public var embeddingSize: Int
     /// The state width of each LSTM direction (default 128, the seed's).
@@ -20,64 +32,55 @@ public final class BiLSTMTagger: Model {
     public var numLayers: Int
     /// The dropout rate between layers (default 0.3).
     public var dropout: Float
-    /// Lines per window (default 15, the seed's).
-    public var windowSize: Int
-    /// Lines between the starts of consecutive prediction windows (default: half a window).
-    public var predictionStride: Int
     /// The initialisation and dropout seed.
     public var seed: UInt64
 
     /// Creates a configuration.
     public init(
-      shape: ModelShape, embeddingSize: Int = 64, hiddenSize: Int = 128, numLayers: Int = 2,
-      dropout: Float = 0.3, windowSize: Int = 15, predictionStride: Int? = nil, seed: UInt64 = 0
+      input: InputShape, heads: [HeadShape], embeddingSize: Int = 64, hiddenSize: Int = 128,
+      numLayers: Int = 2, dropout: Float = 0.3, seed: UInt64 = 0
     ) {
-      self.shape = shape
+      self.input = input
+      self.heads = heads
       self.embeddingSize = embeddingSize
       self.hiddenSize = hiddenSize
       self.numLayers = numLayers
       self.dropout = dropout
-      self.windowSize = windowSize
-      self.predictionStride = predictionStride ?? max(1, windowSize / 2)
       self.seed = seed
     }
   }
+
+  /// The defaults `losskit kinds` shows; the input and heads come from the data.
+  public static let defaultConfiguration: Configuration? = Configuration(input: .placeholder, heads: [.labels(classes: 3)])
 
   /// The configuration the model was built with.
   public let configuration: Configuration
   let encoder: LineEncoder
   let layers: [BidirectionalLSTM]
   let dropouts: [Dropout]
-  let output: Dense
+  let heads: ClassificationHeads
   /// The dropout state.
   public var random: SeededGenerator
+  /// Reads windows of consecutive lines.
+  public static let readsSequences = true
 
   /// Creates a model with seeded initial weights.
   ///
-  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for sizes below 1 or a
-  ///   dropout outside `[0, 1)`.
+  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for sizes out of range, a
+  ///   dropout outside `[0, 1)`, no features, or bad heads.
   public init(_ configuration: Configuration) throws {
-    for (name, value) in [
-      ("embeddingSize", configuration.embeddingSize), ("hiddenSize", configuration.hiddenSize),
-      ("numLayers", configuration.numLayers), ("windowSize", configuration.windowSize),
-      ("predictionStride", configuration.predictionStride),
-    ] where value < 1 {
-      throw LossKitError.invalidParameter(loss: "bilstm", name: name, reason: "\(value) is below 1")
-    }
-    guard configuration.predictionStride <= configuration.windowSize else {
-      throw LossKitError.invalidParameter(
-        loss: "bilstm", name: "predictionStride",
-        reason: "\(configuration.predictionStride) exceeds the window size \(configuration.windowSize); lines between windows would never be predicted")
-    }
-    guard configuration.dropout >= 0, configuration.dropout < 1 else {
-      throw LossKitError.invalidParameter(
-        loss: "bilstm", name: "dropout", reason: "\(configuration.dropout) is not in [0, 1)")
-    }
+    let rules = ConfigurationRules(model: Self.name)
+    try rules.check(configuration.heads)
+    try rules.check("embeddingSize", configuration.embeddingSize, maximum: 1 << 14)
+    try rules.check("hiddenSize", configuration.hiddenSize, maximum: 1 << 12)
+    try rules.check("numLayers", configuration.numLayers, maximum: 16)
+    try rules.check(configuration.input, width: configuration.embeddingSize)
+    try rules.checkDropout(configuration.dropout)
     self.configuration = configuration
     var random = SeededGenerator(seed: configuration.seed)
     encoder = LineEncoder(
-      name: "encoder", buckets: configuration.shape.buckets,
-      denseWidth: configuration.shape.denseWidth, width: configuration.embeddingSize,
+      name: "encoder", buckets: configuration.input.buckets,
+      denseWidth: configuration.input.denseWidth, width: configuration.embeddingSize,
       activation: .tanh, random: &random)
     var layers: [BidirectionalLSTM] = []
     var inputSize = configuration.embeddingSize
@@ -90,24 +93,30 @@ public final class BiLSTMTagger: Model {
     }
     self.layers = layers
     dropouts = (0...configuration.numLayers).map { _ in Dropout(rate: configuration.dropout) }
-    output = Dense(
-      name: "output", inputSize: inputSize, outputSize: configuration.shape.classes,
-      random: &random)
+    heads = ClassificationHeads(configuration.heads, inputSize: inputSize, random: &random)
     self.random = random
   }
 
-  /// `bilstm`.
-  public var kind: String { "bilstm" }
+  /// Reads version 1 (`shape`, and the window sizes the input pipeline now holds) as one
+  /// head named `labels`.
+  public static func upgrade(_ parameters: JSONValue, from version: Int) throws -> JSONValue {
+    guard version == 1 else { return parameters }
+    guard case .object(var object) = try parameters.upgradingSingleShape(model: name) else {
+      return parameters
+    }
+    object["windowSize"] = nil
+    object["predictionStride"] = nil
+    return .object(object)
+  }
+
   /// Every parameter.
   public var parameters: [Parameter] {
-    encoder.parameters + layers.flatMap(\.parameters) + output.parameters
+    encoder.parameters + layers.flatMap(\.parameters) + heads.parameters
   }
-  /// `["logits"]`.
-  public var outputNames: [String] { ["logits"] }
-  /// The configuration as JSON.
-  public var hyperparameters: JSONValue { (try? JSONValue(encoding: configuration)) ?? .null }
+  /// Every head's logits (`logits` too for a lone head) and `embeddings`.
+  public var outputNames: [String] { heads.outputNames }
 
-  /// Per-row logits `[windows, steps, classes]`.
+  /// Per-row logits `[windows, steps, classes]` for every head, and the embeddings.
   ///
   /// - Throws: ``LossKitError/shapeMismatch(_:expected:actual:)`` when the batch is not
   ///   grouped into sequences.
@@ -115,24 +124,23 @@ public final class BiLSTMTagger: Model {
     guard let shape = batch.sequence, shape.count * shape.steps == batch.rowCount else {
       throw LossKitError.shapeMismatch(
         "bilstm input: rows must form sequences (FeatureBatch.sequence)",
-        expected: [configuration.windowSize], actual: [batch.rowCount])
+        expected: [batch.rowCount], actual: [batch.rowCount])
     }
-    let rows = batch.rowCount
     var x = try encoder.forward(batch, training: training)
     dropouts[0].forward(&x, training: training, random: &random)
     for (index, layer) in layers.enumerated() {
       x = layer.forward(x, shape: shape, mask: batch.mask, training: training)
       dropouts[index + 1].forward(&x, training: training, random: &random)
     }
-    let logits = output.forward(x, rows: rows, training: training)
-    return ["logits": try logits.reshaped(to: [shape.count, shape.steps, configuration.shape.classes])]
+    return try heads.forward(
+      x, rows: batch.rowCount, rowShape: [shape.count, shape.steps], training: training)
   }
 
-  /// Adds parameter gradients.
+  /// Adds parameter gradients from every output that received one.
   public func backward(_ outputGradients: [String: Tensor]) throws {
-    guard let slope = outputGradients["logits"] else { return }
-    let rows = slope.flatRowCount
-    var dx = output.backward(try slope.reshaped(to: [rows, configuration.shape.classes]), rows: rows)
+    guard let rows = outputGradients["embeddings"]?.flatRowCount ?? heads.rows(in: outputGradients),
+      var dx = try heads.backward(outputGradients, rows: rows)
+    else { return }
     for (index, layer) in layers.enumerated().reversed() {
       dropouts[index + 1].backward(&dx)
       dx = layer.backward(dx, rows: rows)

@@ -1,19 +1,26 @@
 import Foundation
 import LossKitCore
 
-/// Adam (Kingma & Ba 2015) and AdamW (decoupled weight decay, Loshchilov & Hutter 2019),
-/// with PyTorch's update rule and Keras' default ε:
+/// Adam (Kingma & Ba 2015) with PyTorch's update rule and Keras' default ε:
 ///
 /// ```
+/// g ← g + λ·θ   (λ: weightDecay, L2, as PyTorch's Adam)
 /// m ← β₁m + (1−β₁)g;   v ← β₂v + (1−β₂)g²
-/// θ ← θ − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)        AdamW first: θ ← θ − lr·λ·θ
+/// θ ← θ − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 /// ```
 ///
-/// Defaults: lr 0.001, β 0.9 / 0.999, ε 1e-7 (Keras; PyTorch uses 1e-8). Sparse parameters
-/// (embedding tables) update only the rows the batch touched, leaving other rows' moments
-/// as they are (the "lazy" Adam of Keras and PyTorch's SparseAdam): the cost of a step is
-/// proportional to the batch, not to the table.
-public final class Adam: Optimizer {
+/// ``AdamW`` decouples the decay instead. Defaults: lr 0.001, β 0.9 / 0.999, ε 1e-7 (Keras;
+/// PyTorch uses 1e-8). Sparse parameters (embedding tables) update only the rows the batch
+/// touched, leaving other rows' moments as they are (the "lazy" Adam of Keras and PyTorch's
+/// SparseAdam): the cost of a step is proportional to the batch, not to the table.
+public class Adam: Optimizer {
+  /// `adam`.
+  public class var name: String { "adam" }
+  /// The configuration version.
+  public static let version = 1
+  /// One line for `losskit kinds`.
+  public class var summary: String { "Adam, L2 weight decay as PyTorch (lazy on embedding rows)" }
+
   /// The hyper-parameters.
   public struct Configuration: Codable, Sendable, Equatable {
     /// The learning rate (default 0.001).
@@ -24,7 +31,7 @@ public final class Adam: Optimizer {
     public var beta2: Double = 0.999
     /// ε (default 1e-7, Keras').
     public var epsilon: Double = 1e-7
-    /// Decoupled weight decay λ (AdamW); 0 for plain Adam.
+    /// Weight decay λ: L2 for ``Adam``, decoupled for ``AdamW`` (default 0, AdamW 0.01).
     public var weightDecay: Double = 0
 
     /// Creates a configuration.
@@ -40,42 +47,48 @@ public final class Adam: Optimizer {
     }
   }
 
+  /// lr 0.001, β 0.9 / 0.999, ε 1e-7, no weight decay.
+  public class var defaultConfiguration: Configuration { Configuration() }
+
   /// The configuration.
   public private(set) var configuration: Configuration
   /// Steps taken.
   public private(set) var stepCount = 0
   private var slots = OptimizerSlots()
 
-  /// Adam (or AdamW when `weightDecay > 0`).
+  /// Whether weight decay is decoupled from the gradient (AdamW).
+  class var decouplesWeightDecay: Bool { false }
+
+  /// An optimizer with no moments yet.
   ///
-  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for betas outside
-  ///   `[0, 1)`, a negative ε or a negative weight decay.
-  public init(_ configuration: Configuration = Configuration()) throws {
-    for (name, beta) in [("beta1", configuration.beta1), ("beta2", configuration.beta2)]
-    where !(beta >= 0 && beta < 1) {
-      throw LossKitError.invalidParameter(loss: "adam", name: name, reason: "\(beta) is not in [0, 1)")
-    }
-    guard configuration.epsilon > 0, configuration.weightDecay >= 0 else {
+  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for a negative or
+  ///   infinite learning rate, betas outside `[0, 1)`, ε ≤ 0 or a negative weight decay.
+  public required init(_ configuration: Configuration) throws {
+    let name = Self.name
+    guard configuration.learningRate >= 0, configuration.learningRate.isFinite else {
       throw LossKitError.invalidParameter(
-        loss: "adam", name: "epsilon/weightDecay", reason: "ε must be > 0 and λ ≥ 0")
+        loss: name, name: "learningRate", reason: "\(configuration.learningRate) is not ≥ 0 and finite")
+    }
+    for (key, beta) in [("beta1", configuration.beta1), ("beta2", configuration.beta2)]
+    where !(beta >= 0 && beta < 1) {
+      throw LossKitError.invalidParameter(loss: name, name: key, reason: "\(beta) is not in [0, 1)")
+    }
+    guard configuration.epsilon > 0, configuration.epsilon.isFinite else {
+      throw LossKitError.invalidParameter(
+        loss: name, name: "epsilon", reason: "\(configuration.epsilon) is not > 0")
+    }
+    guard configuration.weightDecay >= 0, configuration.weightDecay.isFinite else {
+      throw LossKitError.invalidParameter(
+        loss: name, name: "weightDecay", reason: "\(configuration.weightDecay) is not ≥ 0")
     }
     self.configuration = configuration
   }
 
-  /// AdamW with PyTorch's default decay 0.01.
-  public static func adamW(learningRate: Double = 0.001, weightDecay: Double = 0.01) throws -> Adam {
-    try Adam(Configuration(learningRate: learningRate, weightDecay: weightDecay))
-  }
-
-  /// `adam`, or `adamw` with weight decay.
-  public var kind: String { configuration.weightDecay > 0 ? "adamw" : "adam" }
   /// The learning rate.
   public var learningRate: Double {
     get { configuration.learningRate }
     set { configuration.learningRate = newValue }
   }
-  /// The configuration as JSON.
-  public var hyperparameters: JSONValue { (try? JSONValue(encoding: configuration)) ?? .null }
 
   /// Applies one update.
   public func step(_ parameters: [Parameter]) {
@@ -87,26 +100,18 @@ public final class Adam: Optimizer {
     let correction2 = Float((1 - pow(configuration.beta2, t)).squareRoot())
     let lr = Float(configuration.learningRate)
     let epsilon = Float(configuration.epsilon)
-    let decay = 1 - lr * Float(configuration.weightDecay)
-    for parameter in parameters {
-      let first = slots.slot("m", of: parameter)
-      let second = slots.slot("v", of: parameter)
-      parameter.value.withUnsafeMutableBufferPointer { theta in
-        parameter.gradient.withUnsafeBufferPointer { gradient in
-          first.tensor.withUnsafeMutableBufferPointer { m in
-            second.tensor.withUnsafeMutableBufferPointer { v in
-              parameter.forEachUpdateRange { start, count in
-                for i in start..<(start + count) {
-                  let g = gradient[i]
-                  m[i] = b1 * m[i] + (1 - b1) * g
-                  v[i] = b2 * v[i] + (1 - b2) * g * g
-                  let update = (m[i] / correction1) / ((v[i]).squareRoot() / correction2 + epsilon)
-                  theta[i] = theta[i] * decay - lr * update
-                }
-              }
-            }
-          }
-        }
+    let decoupled = Self.decouplesWeightDecay
+    let l2 = decoupled ? 0 : Float(configuration.weightDecay)
+    let shrink = decoupled ? 1 - lr * Float(configuration.weightDecay) : 1
+    slots.forEachRange(of: parameters, slots: ["m", "v"]) { theta, gradient, states, count in
+      let m = states[0]
+      let v = states[1]
+      for i in 0..<count {
+        let g = gradient[i] + l2 * theta[i]
+        m[i] = b1 * m[i] + (1 - b1) * g
+        v[i] = b2 * v[i] + (1 - b2) * g * g
+        let update = (m[i] / correction1) / (v[i].squareRoot() / correction2 + epsilon)
+        theta[i] = theta[i] * shrink - lr * update
       }
     }
   }
@@ -118,7 +123,26 @@ public final class Adam: Optimizer {
   public func restoreState(_ tensors: [String: Tensor], stepCount: Int, parameters: [Parameter])
     throws
   {
+    guard stepCount >= 0 else {
+      throw LossKitError.invalidSpec("optimizer step count \(stepCount) is negative")
+    }
     try slots.restore(tensors, parameters: parameters, slots: ["m", "v"])
     self.stepCount = stepCount
   }
+}
+
+/// AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
+/// `θ ← θ − lr·λ·θ` before the Adam step; PyTorch's default λ 0.01.
+public final class AdamW: Adam {
+  /// `adamw`.
+  public override class var name: String { "adamw" }
+  /// One line for `losskit kinds`.
+  public override class var summary: String {
+    "AdamW, decoupled weight decay (lazy on embedding rows)"
+  }
+  /// lr 0.001, β 0.9 / 0.999, ε 1e-7, weight decay 0.01.
+  public override class var defaultConfiguration: Configuration {
+    Configuration(weightDecay: 0.01)
+  }
+  override class var decouplesWeightDecay: Bool { true }
 }

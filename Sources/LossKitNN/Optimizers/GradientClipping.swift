@@ -30,23 +30,3 @@ public enum GradientClipping {
     return norm
   }
 }
-
-/// Builds optimizers by kind from saved hyper-parameters.
-public enum OptimizerFactory {
-  /// The kinds this module can build.
-  public static let kinds = ["sgd", "adam", "adamw"]
-
-  /// An optimizer of `kind` with `hyperparameters` (as saved by
-  /// ``Optimizer/hyperparameters``).
-  ///
-  /// - Throws: ``LossKitError/invalidSpec(_:)`` for an unknown kind.
-  public static func makeOptimizer(kind: String, hyperparameters: JSONValue) throws -> any Optimizer {
-    switch kind {
-    case "sgd": return try SGD(try hyperparameters.decode(SGD.Configuration.self))
-    case "adam", "adamw": return try Adam(try hyperparameters.decode(Adam.Configuration.self))
-    default:
-      throw LossKitError.invalidSpec(
-        "unknown optimizer '\(kind)'; known: \(kinds.joined(separator: ", "))")
-    }
-  }
-}

@@ -9,6 +9,13 @@ import LossKitCore
 ///
 /// Sparse parameters (embedding tables) update only the rows the batch touched.
 public final class SGD: Optimizer {
+  /// `sgd`.
+  public static let name = "sgd"
+  /// The configuration version.
+  public static let version = 1
+  /// One line for `losskit kinds`.
+  public static let summary = "SGD with momentum, Nesterov and L2 weight decay (PyTorch's rule)"
+
   /// The hyper-parameters.
   public struct Configuration: Codable, Sendable, Equatable {
     /// The learning rate (default 0.01).
@@ -32,6 +39,9 @@ public final class SGD: Optimizer {
     }
   }
 
+  /// lr 0.01, no momentum, no weight decay.
+  public static let defaultConfiguration = Configuration()
+
   /// The configuration.
   public private(set) var configuration: Configuration
   /// Steps taken.
@@ -40,8 +50,22 @@ public final class SGD: Optimizer {
 
   /// Creates an optimizer.
   ///
-  /// - Throws: ``LossKitError/conflictingOptions(_:fix:)`` for Nesterov without momentum.
-  public init(_ configuration: Configuration = Configuration()) throws {
+  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for a negative or
+  ///   infinite learning rate, a momentum outside `[0, 1)` or a negative weight decay;
+  ///   ``LossKitError/conflictingOptions(_:fix:)`` for Nesterov without momentum.
+  public init(_ configuration: Configuration) throws {
+    guard configuration.learningRate >= 0, configuration.learningRate.isFinite else {
+      throw LossKitError.invalidParameter(
+        loss: Self.name, name: "learningRate", reason: "\(configuration.learningRate) is not ≥ 0 and finite")
+    }
+    guard configuration.momentum >= 0, configuration.momentum < 1 else {
+      throw LossKitError.invalidParameter(
+        loss: Self.name, name: "momentum", reason: "\(configuration.momentum) is not in [0, 1)")
+    }
+    guard configuration.weightDecay >= 0, configuration.weightDecay.isFinite else {
+      throw LossKitError.invalidParameter(
+        loss: Self.name, name: "weightDecay", reason: "\(configuration.weightDecay) is not ≥ 0")
+    }
     guard !configuration.nesterov || configuration.momentum > 0 else {
       throw LossKitError.conflictingOptions(
         "Nesterov momentum needs a momentum above 0", fix: "set momentum (0.9 is usual)")
@@ -49,15 +73,11 @@ public final class SGD: Optimizer {
     self.configuration = configuration
   }
 
-  /// `sgd`.
-  public var kind: String { "sgd" }
   /// The learning rate.
   public var learningRate: Double {
     get { configuration.learningRate }
     set { configuration.learningRate = newValue }
   }
-  /// The configuration as JSON.
-  public var hyperparameters: JSONValue { (try? JSONValue(encoding: configuration)) ?? .null }
 
   /// Applies one update.
   public func step(_ parameters: [Parameter]) {
@@ -66,28 +86,18 @@ public final class SGD: Optimizer {
     let mu = Float(configuration.momentum)
     let decay = Float(configuration.weightDecay)
     let nesterov = configuration.nesterov
-    for parameter in parameters {
-      let velocitySlot = mu == 0 ? nil : slots.slot("velocity", of: parameter)
-      parameter.value.withUnsafeMutableBufferPointer { theta in
-        parameter.gradient.withUnsafeBufferPointer { gradient in
-          if mu == 0 {
-            parameter.forEachUpdateRange { start, count in
-              for i in start..<(start + count) {
-                theta[i] -= lr * (gradient[i] + decay * theta[i])
-              }
-            }
-          } else {
-            velocitySlot!.tensor.withUnsafeMutableBufferPointer { velocity in
-              parameter.forEachUpdateRange { start, count in
-                for i in start..<(start + count) {
-                  let g = gradient[i] + decay * theta[i]
-                  velocity[i] = mu * velocity[i] + g
-                  theta[i] -= lr * (nesterov ? g + mu * velocity[i] : velocity[i])
-                }
-              }
-            }
-          }
-        }
+    if mu == 0 {
+      slots.forEachRange(of: parameters, slots: []) { theta, gradient, _, count in
+        for i in 0..<count { theta[i] -= lr * (gradient[i] + decay * theta[i]) }
+      }
+      return
+    }
+    slots.forEachRange(of: parameters, slots: ["velocity"]) { theta, gradient, states, count in
+      let velocity = states[0]
+      for i in 0..<count {
+        let g = gradient[i] + decay * theta[i]
+        velocity[i] = mu * velocity[i] + g
+        theta[i] -= lr * (nesterov ? g + mu * velocity[i] : velocity[i])
       }
     }
   }
@@ -99,6 +109,9 @@ public final class SGD: Optimizer {
   public func restoreState(_ tensors: [String: Tensor], stepCount: Int, parameters: [Parameter])
     throws
   {
+    guard stepCount >= 0 else {
+      throw LossKitError.invalidSpec("optimizer step count \(stepCount) is negative")
+    }
     try slots.restore(tensors, parameters: parameters, slots: ["velocity"])
     self.stepCount = stepCount
   }

@@ -43,36 +43,56 @@ public enum LossComparison {
   /// - `standard`: cross-entropy; `weighted`: weighted cross-entropy with the `inverse`
   ///   strategy; `focal`: focal loss, γ = 2; `focal-f1`: soft F1 over `focalLabels`;
   ///   `composite`: `0.5*focal+0.5*focal-f1`; anything else is used as a loss expression.
+  ///
+  /// Each candidate keeps the base's loss options that one of its losses takes (so
+  /// `--gamma 3` changes the focal candidates only).
+  ///
+  /// - Throws: ``LossKitError/conflictingOptions(_:fix:)`` for a base option no candidate
+  ///   takes, and errors from parsing the expressions.
   public static func candidates(
-    _ names: [String], base: LineClassifierConfiguration, focalLabels: [String]
-  ) -> [Candidate] {
-    names.map { name in
-      var configuration = base
-      configuration.loss = nil
-      configuration.focalLabels = nil
-      configuration.classWeights = nil
-      configuration.weightStrategy = nil
+    _ names: [String], base: LineClassifierConfiguration, focalLabels: [String],
+    registry: LossRegistry
+  ) throws -> [Candidate] {
+    var shared = base.loss.options
+    for key in ["focalLabels", "classWeights", "strategy"] { shared[key] = nil }
+    let strategy = base.loss.options["strategy"] ?? "inverse"
+    let labels = JSONValue.array(focalLabels.map { .string($0) })
+    var used = Set<String>()
+    let candidates = try names.map { name -> Candidate in
+      var options = shared
+      let expression: String
       switch name {
-      case "standard": configuration.loss = "cross-entropy"
+      case "standard": expression = "cross-entropy"
       case "weighted":
-        configuration.loss = "weighted"
-        configuration.weightStrategy = base.weightStrategy ?? "inverse"
+        expression = "weighted"
+        options["strategy"] = strategy
       case "focal":
-        configuration.loss = "focal"
-        configuration.gamma = base.gamma ?? 2
+        expression = "focal"
+        options["gamma"] = shared["gamma"] ?? 2
       case "focal-f1":
-        configuration.loss = "focal-f1"
-        configuration.focalLabels = focalLabels
+        expression = "focal-f1"
+        options["focalLabels"] = labels
       case "composite":
-        configuration.loss = "0.5*focal+0.5*focal-f1"
-        configuration.focalLabels = focalLabels
+        expression = "0.5*focal+0.5*focal-f1"
+        options["focalLabels"] = labels
       default:
-        configuration.loss = name
-        if name.contains("f1") { configuration.focalLabels = focalLabels }
-        if name.contains("weighted") { configuration.weightStrategy = base.weightStrategy ?? "inverse" }
+        expression = name
+        if name.contains("f1") { options["focalLabels"] = labels }
+        if name.contains("weighted") { options["strategy"] = strategy }
       }
+      let taken = try LossConfiguration(expression: expression).parameterNames(registry: registry)
+      options = options.filter { taken.contains($0.key) }
+      used.formUnion(options.keys)
+      var configuration = base
+      configuration.loss = LossConfiguration(expression: expression, options: options)
       return Candidate(name: name, configuration: configuration)
     }
+    if let unused = shared.keys.sorted().first(where: { !used.contains($0) }) {
+      throw LossKitError.conflictingOptions(
+        "the option '\(unused)' applies to none of the compared losses",
+        fix: "drop it, or compare a loss that takes it (see `losskit kinds`)")
+    }
+    return candidates
   }
 
   /// The labels other than the most frequent one (the "rare labels" focal-F1 targets by
@@ -87,7 +107,7 @@ public enum LossComparison {
   /// - Throws: The first candidate's configuration or training error.
   public static func run(
     _ candidates: [Candidate], training: LoadedData, validation: LoadedData?, test: LoadedData,
-    registry: LossRegistry, observer: (any TrainingObserver)?, started: (String) -> Void = { _ in }
+    registry: Registry, observer: (any TrainingObserver)?, started: (String) -> Void = { _ in }
   ) throws -> [Result] {
     var results: [Result] = []
     for candidate in candidates {
@@ -96,14 +116,18 @@ public enum LossComparison {
       let start = DispatchTime.now().uptimeNanoseconds
       _ = try classifier.fit(training: training, validation: validation, observer: observer)
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-      let corpus = try classifier.corpus(test)
-      let probabilities = try classifier.predictProbabilities(corpus, calibrated: true).scalars
+      guard let trained = classifier.trained else { continue }
+      let corpus = try trained.corpus(test)
+      guard let target = corpus.targets.first,
+        let probabilities = try trained.probabilities(corpus)[target.name]?.scalars
+      else { continue }
       results.append(
         Result(
-          name: candidate.name, loss: (classifier.loss as? CompositeLoss)?.description ?? classifier.loss.label,
-          report: ClassificationReport(probabilities: probabilities, labels: corpus.labels, labelNames: corpus.labelNames),
-          probabilities: probabilities, labels: corpus.labels, seconds: seconds,
-          epochs: classifier.epochsTrained))
+          name: candidate.name, loss: Trainer.describe(trained.loss),
+          report: ClassificationReport(
+            probabilities: probabilities, labels: target.labels, labelNames: target.labelNames),
+          probabilities: probabilities, labels: target.labels, seconds: seconds,
+          epochs: trained.state.epochsTrained))
     }
     return results
   }

@@ -1,5 +1,4 @@
 import Foundation
-import LossKitCore
 
 /// How class weights are computed from class frequencies.
 ///
