@@ -57,15 +57,6 @@ import Testing
     #expect(try server.keys() == before)
   }
 
-  @Test func aConnectionRefusedSaveOrReadNamesTheServer() throws {
-    let port = LoopbackListener.freePort()
-    let store = try RedisModelStore(url: "redis://127.0.0.1:\(port)")
-    let refused = RedisError.connectionRefused(address: "127.0.0.1:\(port)")
-    #expect(throws: refused) { try store.write(SampleModels.model(seed: 4), named: "m") }
-    #expect(throws: refused) { try store.read(named: "m") }
-    #expect(throws: refused) { try store.names() }
-  }
-
   @Test func aWrongPasswordIsAnAuthenticationFailureForEveryOperation() throws {
     let server = try RedisServer(password: "right")
     let store = try RedisModelStore(url: "redis://:wrong@127.0.0.1:\(server.port)")
@@ -79,24 +70,6 @@ import Testing
     }
     try server.store().write(SampleModels.model(seed: 5), named: "m")
     #expect(try server.store().read(named: "m") == SampleModels.model(seed: 5))
-  }
-
-  @Test func aServerGoneMidReadIsAClosedConnection() throws {
-    let pointer = "losskit-redis-model 1\nversion v1\nchunk-bytes 100\nfile 100 manifest.json\n"
-    let server = FakeRedisServer { command, _ in
-      switch command.first {
-      case "TYPE": return .send("+string\r\n")
-      case "GETRANGE": return .send("$\(pointer.utf8.count)\r\n\(pointer)\r\n")
-      default: return .sendAndClose("$100\r\n{\"format\":")
-      }
-    }
-    let store = try RedisModelStore(endpoint: server.endpoint)
-    #expect(
-      throws: RedisError.connectionClosed(
-        address: "127.0.0.1:\(server.port)", activity: "reading the reply to GET")
-    ) {
-      try store.read(named: "m")
-    }
   }
 
   @Test func aChunkOfTheWrongSizeIsCorrupt() throws {
@@ -123,6 +96,36 @@ import Testing
       try store.read(named: "m")
     } throws: { error in
       "\(error)".contains("some data keys of its version") && "\(error)".contains("save it again")
+    }
+  }
+}
+
+/// Store operations against fake servers and unused ports (no redis-server needed).
+@Suite struct RedisModelStoreTransportTests {
+  @Test func aConnectionRefusedSaveOrReadNamesTheServer() throws {
+    let port = LoopbackListener.freePort()
+    let store = try RedisModelStore(url: "redis://127.0.0.1:\(port)")
+    let refused = RedisError.connectionRefused(address: "127.0.0.1:\(port)")
+    #expect(throws: refused) { try store.write(SampleModels.model(seed: 4), named: "m") }
+    #expect(throws: refused) { try store.read(named: "m") }
+    #expect(throws: refused) { try store.names() }
+  }
+
+  @Test func aServerGoneMidReadIsAClosedConnection() throws {
+    let pointer = "losskit-redis-model 1\nversion v1\nchunk-bytes 100\nfile 100 manifest.json\n"
+    let server = FakeRedisServer { command, _ in
+      switch command.first {
+      case "TYPE": return .send("+string\r\n")
+      case "GETRANGE": return .send("$\(pointer.utf8.count)\r\n\(pointer)\r\n")
+      default: return .sendAndClose("$100\r\n{\"format\":")
+      }
+    }
+    let store = try RedisModelStore(endpoint: server.endpoint)
+    #expect(
+      throws: RedisError.connectionClosed(
+        address: "127.0.0.1:\(server.port)", activity: "reading the reply to GET")
+    ) {
+      try store.read(named: "m")
     }
   }
 }

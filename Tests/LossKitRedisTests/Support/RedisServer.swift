@@ -12,18 +12,24 @@ import Testing
 /// (`--save '' --appendonly no`), a temporary directory; stopped and removed when released.
 /// Its ``stop()`` may be called from any thread (a test kills it mid-read).
 final class RedisServer: @unchecked Sendable {
-  /// The `redis-server` to run: `$LOSSKIT_REDIS_SERVER`, or the first on `PATH` or in the
-  /// usual places; `nil` when there is none.
+  /// The `redis-server` to run: `$LOSSKIT_REDIS_SERVER` when set, else the first on `PATH`
+  /// or in the usual places; `nil` when there is none.
   static let executable: String? = {
     let environment = ProcessInfo.processInfo.environment
-    if let path = environment["LOSSKIT_REDIS_SERVER"], !path.isEmpty { return path }
     let folders =
       (environment["PATH"] ?? "").split(separator: ":").map(String.init)
       + ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/homebrew/bin"]
-    return folders.map { $0 + "/redis-server" }.first {
+    let given = environment["LOSSKIT_REDIS_SERVER"].flatMap { $0.isEmpty ? nil : [$0] }
+    return (given ?? folders.map { $0 + "/redis-server" }).first {
       FileManager.default.isExecutableFile(atPath: $0)
     }
   }()
+
+  /// Whether a missing `redis-server` fails the tests instead of skipping them
+  /// (`LOSSKIT_REDIS_REQUIRED=1`, as CI sets).
+  static var required: Bool {
+    ProcessInfo.processInfo.environment["LOSSKIT_REDIS_REQUIRED"] == "1"
+  }
 
   /// Why the Redis tests skip, and how to run them.
   static let missing = Comment(
