@@ -28,6 +28,8 @@ extension RedisModelStore {
       location: describe(pointerKey))
     let keys = layout.dataKeys(name: name, pointer: pointer)
     let connection = try connect()
+    // Refuse a key that is not a LossKit model before uploading anything.
+    _ = try readPointer(pointerKey, on: connection)
     do {
       try stage(files, as: pointer, named: name, keys: keys, on: connection)
     } catch {
