@@ -14,6 +14,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "LossKit", targets: ["LossKit"]),
+    .library(name: "LossKitRedis", targets: ["LossKitRedis"]),
     .executable(name: "losskit", targets: ["losskit"]),
     .executable(name: "losskit-bench", targets: ["losskit-bench"]),
   ],
@@ -45,6 +46,7 @@ let package = Package(
     .target(
       name: "LossKitArchive",
       dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining"]),
+    .target(name: "LossKitRedis", dependencies: ["LossKitArchive"]),
     .target(
       name: "LossKit",
       dependencies: [
@@ -73,6 +75,7 @@ let package = Package(
     .testTarget(
       name: "LossKitArchiveTests", dependencies: ["LossKitArchive", "LossKit"],
       resources: [.copy("Fixtures")]),
+    .testTarget(name: "LossKitRedisTests", dependencies: ["LossKitRedis"]),
     .testTarget(name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitTrainingTests",
