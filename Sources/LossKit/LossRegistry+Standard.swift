@@ -17,6 +17,7 @@ extension LossRegistry {
       try registry.register(BinaryFocalLoss.self)
       try registry.register(FocalF1Loss.self)
       try registry.register(SupervisedContrastiveLoss.self)
+      try registry.register(CRFLoss.self)
     } catch {
       preconditionFailure("registering the built-in losses failed: \(error)")
     }
