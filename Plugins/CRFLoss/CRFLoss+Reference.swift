@@ -47,7 +47,8 @@ extension CRFLoss {
       var alpha = (0..<classes).map { start[$0] + emission(n, 0, $0) }
       for t in 1..<length {
         alpha = (0..<classes).map { j in
-          emission(n, t, j) + logSumExp((0..<classes).map { alpha[$0] + transitions[$0 * classes + j] })
+          emission(n, t, j)
+            + logSumExp((0..<classes).map { alpha[$0] + transitions[$0 * classes + j] })
         }
       }
       total += logSumExp((0..<classes).map { alpha[$0] + end[$0] }) - score

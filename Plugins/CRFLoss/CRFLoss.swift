@@ -136,7 +136,8 @@ public struct CRFLoss: PerSampleLoss, Equatable {
     for (name, values) in [
       (transitions, sums.transitions), (startTransitions, sums.start), (endTransitions, sums.end),
     ] {
-      let shape = name == transitions ? [batch.crf.classes, batch.crf.classes] : [batch.crf.classes]
+      let shape =
+        name == transitions ? [batch.crf.classes, batch.crf.classes] : [batch.crf.classes]
       gradients.write(name, shape: shape) { gradient, accumulate in
         for k in values.indices {
           let step = Float(Double(scale) * values[k])

@@ -5,7 +5,8 @@ import LossKitCore
 /// tag at every step and the sum over steps of the pair marginals `ξ_t(i, j)`.
 ///
 /// ```
-/// α₀ = start + E₀,  α_t[j] = E_t[j] + logΣ_i exp(α_{t−1}[i] + A[i, j]),  log Z = logΣ_j exp(α_{T−1}[j] + end[j])
+/// α₀ = start + E₀,    α_t[j] = E_t[j] + logΣ_i exp(α_{t−1}[i] + A[i, j])
+/// log Z = logΣ_j exp(α_{T−1}[j] + end[j])
 /// p_t(j) ∝ exp(α_t[j] + β_t[j]),    ξ_t(i, j) ∝ exp(α_{t−1}[i] + A[i, j] + E_t[j] + β_t[j])
 /// ```
 ///
@@ -83,7 +84,8 @@ struct ForwardBackward: @unchecked Sendable {
               ForwardBackward(
                 classes: classes, steps: steps, emissions: emissions,
                 transitions: transitions.baseAddress!, start: start.baseAddress!,
-                end: end.baseAddress!, exponentials: scaled ? UnsafePointer(table.baseAddress!) : nil,
+                end: end.baseAddress!,
+                exponentials: scaled ? UnsafePointer(table.baseAddress!) : nil,
                 shifts: shifts))
           }
         }

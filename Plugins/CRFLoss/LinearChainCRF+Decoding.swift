@@ -33,7 +33,9 @@ extension LinearChainCRF {
       emissions, lengths: lengths, context: "LinearChainCRF.bestPaths", name: "emissions")
     var tags = [Int32](repeating: Targets.defaultIgnoreIndex, count: sequences * steps)
     var scores = [Double](repeating: 0, count: sequences)
-    guard !tags.isEmpty else { return CRFPaths(shape: [sequences, steps], tags: tags, scores: scores) }
+    guard !tags.isEmpty else {
+      return CRFPaths(shape: [sequences, steps], tags: tags, scores: scores)
+    }
     let grain = ForwardBackward.sequenceGrain(steps: steps, classes: classes)
     withViterbi(emissions, steps: steps) { viterbi in
       tags.withUnsafeMutableBufferPointer { tags in

@@ -51,8 +51,7 @@ public struct LinearChainCRF: Sendable, Equatable {
         "\(context): '\(names.transitions)' must be a square [C, C] matrix over C ≥ 1 tags",
         expected: [max(classes, 1), max(classes, 1)], actual: transitions.shape)
     }
-    for (name, scores) in [(names.start, start), (names.end, end)] where scores.shape != [classes]
-    {
+    for (name, scores) in [(names.start, start), (names.end, end)] where scores.shape != [classes] {
       throw LossKitError.shapeMismatch(
         "\(context): '\(name)' needs one score per tag (the transitions are \(classes)×"
           + "\(classes))", expected: [classes], actual: scores.shape)
@@ -106,7 +105,9 @@ public struct LinearChainCRF: Sendable, Equatable {
     guard emissions.rank == 3, emissions.shape[2] == classes else {
       throw LossKitError.shapeMismatch(
         "\(context): '\(name)' must be [N, T, C] with the transitions' C = \(classes) tags",
-        expected: [emissions.shape.first ?? 1, emissions.rank > 1 ? emissions.shape[1] : 1, classes],
+        expected: [
+          emissions.shape.first ?? 1, emissions.rank > 1 ? emissions.shape[1] : 1, classes,
+        ],
         actual: emissions.shape)
     }
     let sequences = emissions.shape[0]

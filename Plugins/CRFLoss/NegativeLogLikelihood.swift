@@ -5,8 +5,9 @@ import LossKitCore
 ///
 /// ```
 /// NLL = log Z − score(y)
-/// ∂NLL/∂E[t, j] = p_t(j) − [y_t = j]            ∂NLL/∂A[i, j] = Σ_t ξ_t(i, j) − #{t : y_{t−1} = i, y_t = j}
-/// ∂NLL/∂start[j] = p_0(j) − [y_0 = j]           ∂NLL/∂end[j] = p_{L−1}(j) − [y_{L−1} = j]
+/// ∂NLL/∂E[t, j]  = p_t(j) − [y_t = j]
+/// ∂NLL/∂A[i, j]  = Σ_t ξ_t(i, j) − #{t : y_{t−1} = i, y_t = j}
+/// ∂NLL/∂start[j] = p_0(j) − [y_0 = j],    ∂NLL/∂end[j] = p_{L−1}(j) − [y_{L−1} = j]
 /// ```
 ///
 /// Sequences are split into chunks run on every core; each chunk sums its sequences' values

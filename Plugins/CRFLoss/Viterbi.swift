@@ -3,7 +3,8 @@ import LossKitCore
 /// Viterbi decoding of one tag sequence at a time: the highest-scoring path, in `Double`.
 ///
 /// ```
-/// δ₀ = start + E₀,   δ_t[j] = E_t[j] + max_i (δ_{t−1}[i] + A[i, j]),   best = max_j (δ_{T−1}[j] + end[j])
+/// δ₀ = start + E₀,    δ_t[j] = E_t[j] + max_i (δ_{t−1}[i] + A[i, j])
+/// best = max_j (δ_{T−1}[j] + end[j])
 /// ```
 ///
 /// then back along the arg-maxes. Ties go to the lowest tag index. Only additions and

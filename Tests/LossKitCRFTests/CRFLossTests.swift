@@ -73,7 +73,8 @@ func finiteDifferenceProblems(_ loss: CRFLoss, _ example: CRFExample) throws -> 
 
   @Test(
     "gradients of all four outputs match finite differences",
-    arguments: CRFReduction.allCases, [
+    arguments: CRFReduction.allCases,
+    [
       (seed: UInt64(2), sequences: 3, steps: 5, classes: 3, lengths: [5, 5, 5]),
       (seed: 3, sequences: 4, steps: 6, classes: 4, lengths: [6, 1, 0, 3]),
       (seed: 4, sequences: 2, steps: 7, classes: 5, lengths: [7, 4]),
@@ -191,7 +192,9 @@ func finiteDifferenceProblems(_ loss: CRFLoss, _ example: CRFExample) throws -> 
     let paths = try example.crf.bestPaths(example.emissions)
     for n in 0..<2 {
       let path = Array(paths.path(n))
-      for (a, b) in zip(path, path.dropFirst()) { #expect(!(a == 0 && b == 1) && !(a == 2 && b == 2)) }
+      for (a, b) in zip(path, path.dropFirst()) {
+        #expect(!(a == 0 && b == 1) && !(a == 2 && b == 2))
+      }
     }
     let problems = try finiteDifferenceProblems(CRFLoss(), example)
     #expect(problems.isEmpty, "\(problems)")
@@ -223,7 +226,8 @@ func finiteDifferenceProblems(_ loss: CRFLoss, _ example: CRFExample) throws -> 
     for n in stride(from: 0, to: 300, by: 37) {
       let rows = n * 20 * 4..<(n + 1) * 20 * 4
       var single = example
-      single.emissions = try Tensor(shape: [1, 20, 4], scalars: Array(example.emissions.scalars[rows]))
+      single.emissions = try Tensor(
+        shape: [1, 20, 4], scalars: Array(example.emissions.scalars[rows]))
       single.tags = Array(example.tags[n * 20..<(n + 1) * 20])
       single.lengths = [20]
       let alone = try loss(single.outputs, ["labels": single.targets])

@@ -36,9 +36,9 @@ import Testing
     #expect(paths.tags == [0, 0, 0])
   }
 
-  @Test("marginals equal the brute-force tag probabilities in both evaluations", arguments: [
-    false, true,
-  ])
+  @Test(
+    "marginals equal the brute-force tag probabilities in both evaluations",
+    arguments: [false, true])
   func marginals(_ logSpace: Bool) throws {
     let example = Self.ragged
     let marginals = try example.crf.marginals(
@@ -68,7 +68,8 @@ import Testing
   }
 
   @Test func lengthsFromAMask() throws {
-    #expect(try LinearChainCRF.lengths(mask: [1, 1, 0, 1, 0, 0, 0, 0, 0], shape: [3, 3]) == [2, 1, 0])
+    #expect(
+      try LinearChainCRF.lengths(mask: [1, 1, 0, 1, 0, 0, 0, 0, 0], shape: [3, 3]) == [2, 1, 0])
     #expect(throws: LossKitError.self) {
       try LinearChainCRF.lengths(mask: [1, 0, 1], shape: [1, 3])
     }
@@ -85,8 +86,12 @@ import Testing
     let crf = Self.ragged.crf
     #expect(throws: LossKitError.self) { try crf.bestPaths(Tensor(shape: [2, 5, 4])) }
     #expect(throws: LossKitError.self) { try crf.marginals(Tensor(shape: [10, 3])) }
-    #expect(throws: LossKitError.self) { try crf.bestPaths(Tensor(shape: [1, 5, 3]), lengths: [6]) }
-    #expect(throws: LossKitError.self) { try crf.bestPaths(Tensor(shape: [1, 5, 3]), lengths: [1, 1]) }
+    #expect(throws: LossKitError.self) {
+      try crf.bestPaths(Tensor(shape: [1, 5, 3]), lengths: [6])
+    }
+    #expect(throws: LossKitError.self) {
+      try crf.bestPaths(Tensor(shape: [1, 5, 3]), lengths: [1, 1])
+    }
     #expect(throws: LossKitError.self) {
       try crf.marginals(Tensor(shape: [1, 2, 3], repeating: .nan))
     }
