@@ -39,6 +39,17 @@ import Testing
     #expect(!ConformanceRunner.run(golden).passed)
   }
 
+  @Test func aWrongCRFGradientOrReductionFails() throws {
+    var golden = Self.cases.first { $0.kind == "crf" && $0.name.contains("ragged") }!
+    golden.expected.grad!["start_transitions"]!.data[0] += 0.01
+    #expect(!ConformanceRunner.run(golden).passed)
+    golden = Self.cases.first { $0.kind == "crf" }!
+    golden.params["reduction"] = .string("batchmean")
+    let result = ConformanceRunner.run(golden)
+    #expect(!result.passed)
+    #expect(result.message!.contains("mean, sum, token_mean"))
+  }
+
   @Test func unreadableFilesNameThePath() {
     #expect(throws: ConformanceError.self) {
       try GoldenFile(contentsOf: URL(fileURLWithPath: "/nonexistent/golden.json"))
