@@ -241,4 +241,18 @@ func finiteDifferenceProblems(_ loss: CRFLoss, _ example: CRFExample) throws -> 
       targets: example.targets)
     #expect(isClose(batch.value, reference, relative: 1e-10, absolute: 1e-9))
   }
+
+  @Test("long sequences with many tags (megabytes of scratch per chunk) train and decode")
+  func longSequences() throws {
+    // 2·T·C doubles of scratch per chunk: 2.5 MB here, split over three chunks on worker
+    // threads (withUnsafeTemporaryAllocation moves to the heap when the stack cannot hold it).
+    let example = CRFExample(
+      seed: 15, sequences: 3, steps: 4_000, classes: 40, lengths: [4_000, 10, 3_999])
+    let result = try CRFLoss()(example.outputs, ["labels": example.targets])
+    #expect(result.value.isFinite && result.value > 0)
+    let paths = try example.crf.bestPaths(example.emissions, lengths: example.lengths)
+    #expect(paths.path(0).count == 4_000)
+    let marginals = try example.crf.marginals(example.emissions, lengths: example.lengths)
+    #expect(abs(marginals.scalars[0..<40].reduce(0, +) - 1) < 1e-5)
+  }
 }
