@@ -43,7 +43,8 @@ struct NegativeLogLikelihood: @unchecked Sendable {
   ///
   /// - Parameters:
   ///   - weight: The factor of every sequence's NLL (the reduction's).
-  ///   - gradient: Where the emissions' gradient is written, or `nil` for none.
+  ///   - gradient: Where the emissions' gradient is written, or `nil` for the values alone
+  ///     (the transitions' gradient in ``Sums`` is then not computed).
   ///   - perSequence: When given, receives each sequence's NLL (0 for an empty one).
   func run(
     weight: Double, gradient: EmissionGradient?, perSequence: UnsafeMutablePointer<Double>?
@@ -97,7 +98,8 @@ struct NegativeLogLikelihood: @unchecked Sendable {
           continue
         }
         let logZ = kernel.run(
-          sequence: sequence, length: length, scratch: marginals, pairs: pairs)
+          sequence: sequence, length: length, scratch: marginals,
+          pairs: gradient == nil ? nil : pairs)
         let tags = labels + sequence * steps
         let nll = logZ - score(sequence, tags: tags, length: length)
         partial[0] += nll
