@@ -36,6 +36,9 @@ let package = Package(
     .target(
       name: "LossKitContrastive", dependencies: ["LossKitCore"],
       path: "Plugins/ContrastiveLoss", swiftSettings: tuned),
+    .target(
+      name: "LossKitCRF", dependencies: ["LossKitCore"], path: "Plugins/CRFLoss",
+      swiftSettings: tuned),
     .target(name: "LossKitNN", dependencies: ["LossKitCore"], swiftSettings: tuned),
     .target(name: "LossKitData", dependencies: ["LossKitCore", "SwiftCSV"]),
     .target(
@@ -52,7 +55,7 @@ let package = Package(
       dependencies: [
         "LossKitCore", "LossKitFocal", "LossKitFocalF1", "LossKitClassWeighted",
         "LossKitContrastive", "LossKitNN", "LossKitData", "LossKitTraining", "LossKitArchive",
-        "LossKitCustom",
+        "LossKitCustom", "LossKitCRF",
       ]),
     .executableTarget(
       name: "losskit",
@@ -86,6 +89,8 @@ let package = Package(
       name: "LossKitClassWeightedTests", dependencies: ["LossKitClassWeighted", "LossKitTesting"]),
     .testTarget(
       name: "LossKitContrastiveTests", dependencies: ["LossKitContrastive", "LossKitTesting"]),
+    .testTarget(
+      name: "LossKitCRFTests", dependencies: ["LossKitCRF", "LossKitFocalF1", "LossKitTesting"]),
     .testTarget(
       name: "LossKitTests", dependencies: ["LossKit", "LossKitTesting"],
       resources: [.copy("Fixtures")]),

@@ -77,6 +77,7 @@ enum BenchmarkCases {
         outputs: ["embeddings": normal([n, 128])], targets: ["labels": labels(n, 10)],
         repetitions: 5))
     }
+    cases += try crf(quick: quick, random: &random)
     return cases
   }
 }

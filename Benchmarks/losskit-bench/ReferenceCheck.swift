@@ -10,6 +10,7 @@ enum ReferenceCheck {
   /// Compares the value on the whole input with the reference, and the gradient on a slice of
   /// rows with finite differences of the reference.
   static func verify(_ benchmark: BenchmarkCase) throws {
+    if let crf = benchmark.loss as? CRFLoss { return try verifyCRF(crf, benchmark) }
     guard let loss = benchmark.loss as? any ReferenceLoss else {
       throw Mismatch(description: "\(benchmark.name) has no scalar reference")
     }

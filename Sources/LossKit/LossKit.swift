@@ -1,6 +1,7 @@
 @_exported import LossKitClassWeighted
 @_exported import LossKitContrastive
 @_exported import LossKitCore
+@_exported import LossKitCRF
 @_exported import LossKitFocal
 @_exported import LossKitFocalF1
 @_exported import LossKitNN

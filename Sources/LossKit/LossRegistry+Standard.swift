@@ -1,7 +1,7 @@
 extension Registry {
   /// Every built-in: the losses `composite`, `cross-entropy`, `weighted-cross-entropy`,
-  /// `focal`, `binary-focal`, `focal-f1` and `supcon`; the model kinds `logistic`, `mlp` and
-  /// `bilstm`; the optimizers `sgd`, `adam` and `adamw`.
+  /// `focal`, `binary-focal`, `focal-f1`, `supcon` and `crf`; the model kinds `logistic`,
+  /// `mlp` and `bilstm`; the optimizers `sgd`, `adam` and `adamw`.
   ///
   /// Copy it and register your own types to extend it:
   ///
@@ -19,6 +19,7 @@ extension Registry {
       try registry.register(BinaryFocalLoss.self)
       try registry.register(FocalF1Loss.self)
       try registry.register(SupervisedContrastiveLoss.self)
+      try registry.register(CRFLoss.self)
       try registry.register(LogisticRegression.self)
       try registry.register(MultilayerPerceptron.self)
       try registry.register(BiLSTMTagger.self)

@@ -92,9 +92,9 @@ extension Loss {
   }
 
   /// The name used for this loss in logs and part lists: the registry name, followed by the
-  /// output it reads when that is not the usual one.
+  /// outputs it reads that are not its type's defaults.
   public var label: String {
-    let nonDefault = outputNames.subtracting(["logits", "embeddings"]).sorted()
+    let nonDefault = outputNames.subtracting(Self().outputNames).sorted()
     return nonDefault.isEmpty ? registryName : "\(registryName)(\(nonDefault.joined(separator: ",")))"
   }
 

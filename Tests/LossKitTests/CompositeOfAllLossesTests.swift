@@ -70,7 +70,7 @@ extension CompositeOfAllLossesTests {
 @Suite struct StandardRegistryTests {
   @Test func holdsEveryBuiltIn() {
     #expect(LossRegistry.standard.names == [
-      "binary-focal", "composite", "cross-entropy", "focal", "focal-f1", "supcon",
+      "binary-focal", "composite", "crf", "cross-entropy", "focal", "focal-f1", "supcon",
       "weighted-cross-entropy",
     ])
   }
@@ -85,7 +85,9 @@ extension CompositeOfAllLossesTests {
       try WeightedCrossEntropyLoss(classWeights: ["a": 2]),
       try FocalF1Loss(focalLabels: ["a", "b"]),
       try SupervisedContrastiveLoss(temperature: 0.07),
+      try CRFLoss(reduction: .sum, output: "emissions", transitions: "crf_transitions"),
       0.7 * FocalLoss() + 0.3 * SupervisedContrastiveLoss(),
+      0.5 * CRFLoss() + 0.5 * (try FocalF1Loss(focalLabels: ["a"])),
     ]
     for loss in losses {
       let spec = try LossSpec(loss)

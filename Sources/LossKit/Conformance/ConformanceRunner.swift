@@ -10,7 +10,7 @@ public enum ConformanceRunner {
   /// The case kinds this build can evaluate.
   public static let knownKinds = [
     "softmax_focal", "sigmoid_focal", "binary_focal_keras", "categorical_focal_keras",
-    "weighted_cross_entropy", "supcon", "soft_f1", "class_weights",
+    "weighted_cross_entropy", "supcon", "soft_f1", "class_weights", "crf",
   ]
 
   /// Evaluates one case; never throws (a malformed or unknown case is a failed result).
@@ -33,6 +33,7 @@ public enum ConformanceRunner {
   ) throws -> (any Loss, [String: Tensor], [String: Targets]) {
     let p = Parameters(golden)
     switch golden.kind {
+    case "crf": return try crfLossAndInputs(golden)
     case "softmax_focal":
       let loss = try FocalLoss(
         gamma: try p.number("gamma"), alpha: try p.numbers("alpha"),
