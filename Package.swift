@@ -14,6 +14,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "LossKit", targets: ["LossKit"]),
+    .library(name: "LossKitDifferentiable", targets: ["LossKitDifferentiable"]),
     .executable(name: "losskit", targets: ["losskit"]),
     .executable(name: "losskit-bench", targets: ["losskit-bench"]),
   ],
@@ -40,7 +41,11 @@ let package = Package(
       name: "LossKitTraining", dependencies: ["LossKitCore", "LossKitNN", "LossKitData"],
       swiftSettings: tuned),
     .target(name: "CLossKitPlugin"),
-    .target(name: "LossKitCustom", dependencies: ["LossKitCore", "CLossKitPlugin"]),
+    .systemLibrary(
+      name: "CLibFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"]), .brew(["libffi"])]),
+    .target(name: "LossKitCustom", dependencies: ["LossKitCore", "CLossKitPlugin", "CLibFFI"]),
+    // The `_Differentiation` route, outside the umbrella: Xcode toolchains lack that module.
+    .target(name: "LossKitDifferentiable", dependencies: ["LossKitCore", "LossKitCustom"]),
     .target(
       name: "LossKitArchive",
       dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining"]),
@@ -72,7 +77,12 @@ let package = Package(
     .testTarget(
       name: "LossKitArchiveTests", dependencies: ["LossKitArchive", "LossKit"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"]),
+    .testTarget(
+      name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"],
+      exclude: ["Fixtures"]),
+    .testTarget(
+      name: "LossKitDifferentiableTests",
+      dependencies: ["LossKitDifferentiable", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitTrainingTests",
       dependencies: ["LossKitTraining", "LossKit", "LossKitTesting"]),

@@ -97,7 +97,7 @@ enum PluginBuilder {
       int losskit_plugin_register(const losskit_host *host) { (void)host; return 0; }
       """, name: "future")
     var registry = LossRegistry()
-    #expect(throws: NativePluginError.abiMismatch(path: path, plugin: 99, host: 1)) {
+    #expect(throws: NativePluginError.abiMismatch(path: path, plugin: 99, host: 2)) {
       try NativeLossPlugin.load(path: path, into: &registry)
     }
   }

@@ -1,5 +1,6 @@
 import Foundation
 import LossKit
+import LossKitDifferentiable
 import LossKitTesting
 import Testing
 import _Differentiation
@@ -30,13 +31,29 @@ struct LogitLoss: ElementwiseLoss, Equatable {
   }
 }
 
+/// A function that is not finite everywhere: log of the probability, unclamped.
+struct UnclampedLog: ElementwiseLoss, Equatable {
+  static let name = "unclamped-log"
+  static let version = 1
+  static let summary = "−log p"
+  static let input = ElementwiseInput.probability
+
+  @differentiable(reverse, wrt: prediction)
+  static func elementLoss(_ prediction: Double, target: Double) -> Double {
+    -log(prediction)
+  }
+}
+
 @Suite struct ElementwiseLossTests {
-  func check<L: ElementwiseLoss>(_ loss: L, _ logits: Tensor, _ targets: Targets, reference: ([Double]) -> Double) throws {
+  func check<L: ElementwiseLoss>(
+    _ loss: L, _ logits: Tensor, _ targets: Targets, reference: ([Double]) -> Double
+  ) throws {
     let result = try loss(logits, targets)
     let x = logits.scalars.map(Double.init)
     #expect(isClose(result.value, reference(x), relative: 1e-6, absolute: 1e-9))
     let numeric = finiteDifferenceGradient(at: x, reference)
-    #expect(mismatches(result.gradients["logits"]!.scalars.map(Double.init), numeric, relative: 1e-4, absolute: 1e-7).isEmpty)
+    let gradient = result.gradients["logits"]!.scalars.map(Double.init)
+    #expect(mismatches(gradient, numeric, relative: 1e-4, absolute: 1e-7).isEmpty)
   }
 
   @Test("the derived gradient of a probability loss matches finite differences")
@@ -64,6 +81,26 @@ struct LogitLoss: ElementwiseLoss, Equatable {
     }
   }
 
+  @Test("class indices on a 3-class output average the one-vs-rest losses, weighted")
+  func multiClassIndices() throws {
+    var data = TestData(seed: 3)
+    let logits = data.normal([5, 3])
+    let labels: [Int32] = [2, 0, -100, 1, 2]
+    let weights: [Float] = [1, 0.5, 3, 2, 1]
+    try check(LogitLoss(), logits, Targets(classIndices: labels, sampleWeights: weights)) { x in
+      var total = 0.0
+      var divisor = 0.0
+      for (row, label) in labels.enumerated() where label >= 0 {
+        for c in 0..<3 {
+          let sign: Double = Int32(c) == label ? 1 : -1
+          total += Double(weights[row]) * log(1 + exp(-sign * x[row * 3 + c]))
+          divisor += Double(weights[row])
+        }
+      }
+      return total / divisor
+    }
+  }
+
   @Test("registered in one line, saved by name, composed with built-ins")
   func registration() throws {
     var registry = LossRegistry.standard
@@ -73,7 +110,26 @@ struct LogitLoss: ElementwiseLoss, Equatable {
     #expect(try LossSpec(reloaded) == LossSpec(composite))
   }
 
-  @Test func labelsMustBeBinary() {
-    #expect(throws: LossKitError.self) { try BinaryBrier()(Tensor(shape: [2]), Targets(classIndices: [0, 2])) }
+  @Test("a label outside the output's classes is an error")
+  func labelsMustBeInRange() {
+    #expect(throws: LossKitError.self) {
+      try BinaryBrier()(Tensor(shape: [2]), Targets(classIndices: [0, 2]))
+    }
+    #expect(throws: LossKitError.self) {
+      try BinaryBrier()(Tensor(shape: [2, 3]), Targets(classIndices: [0, 3]))
+    }
+  }
+
+  @Test("a non-finite function value is an error and leaves the gradient buffers unchanged")
+  func nonFiniteFunction() throws {
+    let logits = try Tensor(shape: [3], scalars: [0.5, -800, 1])
+    var gradients = GradientBuffers()
+    gradients.write("logits", shape: [3]) { buffer, _ in buffer.update(repeating: 7) }
+    #expect(throws: ElementwiseLossError.self) {
+      try UnclampedLog().evaluate(
+        ["logits": logits], ["labels": Targets(classIndices: [1, 0, 1])], scale: 1,
+        gradients: &gradients)
+    }
+    #expect(gradients["logits"]!.scalars == [7, 7, 7])
   }
 }
