@@ -1,4 +1,7 @@
 /*
+ * The ABI 1 example plugin exactly as it shipped, built against the ABI 1 header beside it:
+ * the tests check that such a binary still loads and trains.
+ *
  * A LossKit native plugin: the multi-class Brier score of softmax probabilities,
  *
  *   loss = scale · mean over kept rows of Σ_c (p_c − y_c)²,   p = softmax(logits),
