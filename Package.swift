@@ -64,6 +64,9 @@ let package = Package(
       name: "losskit-bench",
       dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Benchmarks/losskit-bench", swiftSettings: tuned),
+    .executableTarget(
+      name: "losskit-custom-bench", dependencies: ["LossKit", "LossKitDifferentiable"],
+      path: "Benchmarks/custom-loss-bench", exclude: ["smooth_hinge.c"]),
     .executableTarget(name: "ComposeLosses", dependencies: ["LossKit"], path: "Examples/ComposeLosses"),
     .executableTarget(name: "CustomLoss", dependencies: ["LossKit"], path: "Examples/CustomLoss"),
     .executableTarget(name: "ReloadByName", dependencies: ["LossKit"], path: "Examples/ReloadByName"),
@@ -71,6 +74,9 @@ let package = Package(
     .executableTarget(
       name: "NativePlugin", dependencies: ["LossKit"], path: "Examples/NativePlugin",
       exclude: ["plugin"]),
+    .executableTarget(
+      name: "ForeignLoss", dependencies: ["LossKit"], path: "Examples/ForeignLoss",
+      exclude: ["hinge.c"]),
     .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
     .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),

@@ -35,7 +35,7 @@ public protocol ElementwiseLoss: Loss {
   /// Whether ``elementLoss(_:target:)`` receives the logit or its sigmoid.
   static var input: ElementwiseInput { get }
   /// The loss of one element.
-  @differentiable(reverse, wrt: prediction)
+  @differentiable(reverse,wrt: prediction)
   static func elementLoss(_ prediction: Double, target: Double) -> Double
 }
 

@@ -12,18 +12,22 @@ import Testing
     #expect(declaration.input == .logit)
     #expect(declaration.lossParameters.map(\.name) == ["margin"])
     #expect(declaration.lossParameters.first?.defaultValue == 1)
-    #expect(declaration.text == "double smooth_hinge(double prediction, double target, double margin=1)")
+    #expect(
+      declaration.text == "double smooth_hinge(double prediction, double target, double margin=1)")
     #expect(try ForeignDeclaration(parsing: declaration.text) == declaration)
   }
 
   @Test("every accepted type, const, a float literal, and grad= after a semicolon")
   func typesAndGradient() throws {
     let declaration = try ForeignDeclaration(
-      parsing: "float f(const float probability, int32_t target, int64_t n=3, float s=0.5f); grad=df;")
+      parsing:
+        "float f(const float probability, int32_t target, int64_t n=3, float s=0.5f); grad=df;")
     #expect(declaration.parameters.map(\.type) == [.float, .int32, .int64, .float])
     #expect(declaration.input == .probability)
     #expect(declaration.gradientSymbol == "df")
-    #expect(declaration.text == "float f(float probability, int32_t target, int64_t n=3, float s=0.5); grad=df")
+    #expect(
+      declaration.text
+        == "float f(float probability, int32_t target, int64_t n=3, float s=0.5); grad=df")
   }
 
   @Test("LIBRARY:DECLARATION splits at the last colon before the parameter list")
@@ -60,7 +64,9 @@ import Testing
     #expect {
       try ForeignDeclaration(parsing: text)
     } throws: { error in
-      guard case .malformedDeclaration(let named, _) = error as? ForeignLossError else { return false }
+      guard case .malformedDeclaration(let named, _) = error as? ForeignLossError else {
+        return false
+      }
       return named == text && !"\(error)".contains("\n")
     }
   }

@@ -12,19 +12,26 @@ func smoothHinge(_ x: Double, _ y: Double, margin: Double) -> Double {
 }
 
 @Suite struct ForeignLossTests {
-  static let library = Result { try PluginBuilder.fixture("smooth_hinge.c", fileName: "libhinge.so") }
+  static let library = Result {
+    try PluginBuilder.fixture("smooth_hinge.c", fileName: "libhinge.so")
+  }
   let hinge = "double smooth_hinge(double prediction, double target, double margin=1)"
 
   func registry(_ declarations: String...) throws -> LossRegistry {
     let path = try Self.library.get()
     var registry = LossRegistry.standard
-    for declaration in declarations { try ForeignLoss.register("\(path):\(declaration)", into: &registry) }
+    for declaration in declarations {
+      try ForeignLoss.register("\(path):\(declaration)", into: &registry)
+    }
     return registry
   }
 
-  @Test("a smooth hinge with margin 0.5 matches its formula, with a gradient matching finite differences")
+  @Test(
+    "a smooth hinge with margin 0.5 matches its formula and finite differences"
+  )
   func smoothHingeGradient() throws {
-    let loss = try registry(hinge).makeLoss(named: "smooth_hinge", parameters: ["margin": .number(0.5)])
+    let loss = try registry(hinge).makeLoss(
+      named: "smooth_hinge", parameters: ["margin": .number(0.5)])
     var data = TestData(seed: 21)
     let logits = data.normal([8, 3], scale: 1.5)
     let y = data.binary([8, 3], share: 0.4)
@@ -70,7 +77,8 @@ func smoothHinge(_ x: Double, _ y: Double, margin: Double) -> Double {
 
   @Test("float, int32_t and int64_t parameters are passed in their C types")
   func otherTypes() throws {
-    let declaration = "float power_loss(float prediction, int32_t target, int64_t power=2, float scale=1)"
+    let declaration =
+      "float power_loss(float prediction, int32_t target, int64_t power=2, float scale=1)"
     let loss = try registry(declaration).makeLoss(
       named: "power_loss", parameters: ["power": .number(3), "scale": .number(0.5)])
     let logits = try Tensor(shape: [3], scalars: [0.5, -1, 2])
@@ -93,19 +101,26 @@ func smoothHinge(_ x: Double, _ y: Double, margin: Double) -> Double {
 
   @Test("a first parameter named probability receives σ(logit), and the chain rule is applied")
   func probabilityInput() throws {
-    let loss = try registry("double brier_p(double probability, double target)").makeLoss(named: "brier_p")
+    let loss = try registry("double brier_p(double probability, double target)").makeLoss(
+      named: "brier_p")
     var data = TestData(seed: 23)
     let logits = data.normal([6])
     let y = data.binary([6])
     let result = try loss(logits, Targets(dense: y))
     func reference(_ x: [Double]) -> Double {
-      zip(x, y.scalars).map { let p = 1 / (1 + exp(-$0)); return (p - Double($1)) * (p - Double($1)) }
-        .reduce(0, +) / 6
+      zip(x, y.scalars).map {
+        let p = 1 / (1 + exp(-$0)); return (p - Double($1)) * (p - Double($1))
+      }
+      .reduce(0, +) / 6
     }
     let x = logits.scalars.map(Double.init)
     #expect(isClose(result.value, reference(x), relative: 1e-6, absolute: 1e-9))
     let numeric = finiteDifferenceGradient(at: x, reference)
-    #expect(mismatches(result.gradients["logits"]!.scalars.map(Double.init), numeric, relative: 1e-4, absolute: 1e-7).isEmpty)
+    #expect(
+      mismatches(
+        result.gradients["logits"]!.scalars.map(Double.init), numeric, relative: 1e-4,
+        absolute: 1e-7
+      ).isEmpty)
   }
 
   @Test("grad= names the derivative's symbol")
@@ -113,28 +128,40 @@ func smoothHinge(_ x: Double, _ y: Double, margin: Double) -> Double {
     let registry = try registry(
       "double smooth_hinge(double prediction, double target, double margin=1); grad=hinge_slope")
     let loss = try registry.makeLoss(named: "smooth_hinge")
-    #expect((loss as? ForeignLoss)?.provenance?.declaration?.hasSuffix("; grad=hinge_slope") == true)
-    let result = try loss(try Tensor(shape: [2], scalars: [0.2, -0.3]), Targets(classIndices: [1, 0]))
-    #expect(isClose(Double(result.gradients["logits"]!.scalars[0]), -0.8 / 2, relative: 1e-6, absolute: 1e-7))
+    #expect(
+      (loss as? ForeignLoss)?.provenance?.declaration?.hasSuffix("; grad=hinge_slope") == true)
+    let result = try loss(
+      try Tensor(shape: [2], scalars: [0.2, -0.3]), Targets(classIndices: [1, 0]))
+    #expect(
+      isClose(
+        Double(result.gradients["logits"]!.scalars[0]), -0.8 / 2, relative: 1e-6, absolute: 1e-7))
   }
 
-  @Test("parameters save as JSON and the loss rebuilds from its spec; output and target are settable")
+  @Test(
+    "parameters save as JSON and the loss rebuilds from its spec; output and target are settable")
   func codable() throws {
     let registry = try registry(hinge)
     let loss = try registry.makeLoss(
-      named: "smooth_hinge", parameters: ["margin": .number(0.25), "output": .string("logits_fine")])
+      named: "smooth_hinge",
+      parameters: ["margin": .number(0.25), "output": .string("logits_fine")])
     let spec = try LossSpec(loss)
     #expect(spec.name == "smooth_hinge")
-    #expect(spec.parameters == .object(["margin": .number(0.25), "output": .string("logits_fine"), "target": .string("labels")]))
+    #expect(
+      spec.parameters
+        == .object([
+          "margin": .number(0.25), "output": .string("logits_fine"), "target": .string("labels"),
+        ]))
     #expect(try LossSpec(registry.makeLoss(from: spec)) == spec)
     #expect(loss.outputNames == ["logits_fine"])
     let composite = 0.5 * FocalLoss() + 0.5 * (loss as! ForeignLoss)
     #expect(try LossSpec(registry.makeLoss(from: LossSpec(composite))) == LossSpec(composite))
   }
 
-  @Test("a function returning NaN is an error naming the loss; the gradient buffers stay as they were")
+  @Test(
+    "a function returning NaN is an error naming the loss; the gradient buffers stay as they were")
   func nonFinite() throws {
-    let loss = try registry("double bad_log(double prediction, double target)").makeLoss(named: "bad_log")
+    let loss = try registry("double bad_log(double prediction, double target)").makeLoss(
+      named: "bad_log")
     var gradients = GradientBuffers()
     gradients.write("logits", shape: [2]) { buffer, _ in buffer.update(repeating: 3) }
     #expect {
@@ -142,7 +169,9 @@ func smoothHinge(_ x: Double, _ y: Double, margin: Double) -> Double {
         ["logits": try Tensor(shape: [2], scalars: [1, -1])],
         ["labels": Targets(classIndices: [1, 1])], scale: 1, gradients: &gradients)
     } throws: { error in
-      guard case .nonFiniteResult(let name, _, _, _, _, let element) = error as? ElementwiseLossError else {
+      guard
+        case .nonFiniteResult(let name, _, _, _, _, let element) = error as? ElementwiseLossError
+      else {
         return false
       }
       return name == "bad_log" && element == 1
@@ -150,22 +179,28 @@ func smoothHinge(_ x: Double, _ y: Double, margin: Double) -> Double {
     #expect(gradients["logits"]!.scalars == [3, 3])
   }
 
-  @Test("a symbol not in the library, a missing _grad and an unopenable library are one-line errors naming them")
+  @Test(
+    "a missing symbol, a missing _grad and an unopenable library are one-line errors naming them"
+  )
   func badLibraries() throws {
     let path = try Self.library.get()
     var registry = LossRegistry()
     #expect(throws: ForeignLossError.missingSymbol(library: path, symbol: "nothing_here")) {
-      try ForeignLoss.register("\(path):double nothing_here(double prediction, double target)", into: &registry)
+      try ForeignLoss.register(
+        "\(path):double nothing_here(double prediction, double target)", into: &registry)
     }
     #expect(
-      throws: ForeignLossError.missingGradientSymbol(library: path, symbol: "lonely_grad", function: "lonely")
+      throws: ForeignLossError.missingGradientSymbol(
+        library: path, symbol: "lonely_grad", function: "lonely")
     ) {
-      try ForeignLoss.register("\(path):double lonely(double prediction, double target)", into: &registry)
+      try ForeignLoss.register(
+        "\(path):double lonely(double prediction, double target)", into: &registry)
     }
     let notALibrary = try PluginBuilder.folder("text").appendingPathComponent("libtext.so")
     try "not a library".write(to: notALibrary, atomically: true, encoding: .utf8)
     #expect {
-      try ForeignLoss.register("\(notALibrary.path):double f(double prediction, double target)", into: &registry)
+      try ForeignLoss.register(
+        "\(notALibrary.path):double f(double prediction, double target)", into: &registry)
     } throws: { error in
       guard case .cannotOpenLibrary(let named, _) = error as? ForeignLossError else { return false }
       return named == notALibrary.path && !"\(error)".contains("\n")

@@ -21,7 +21,9 @@ import Testing
     _ = try PluginBuilder.brierV1(in: first)
     let wanted = try PluginBuilder.brier(in: second)
     let digest = try SHA256Digest(contentsOfFile: wanted).hex
-    #expect(try LossLibraries.locate(fileName: "libbrier.so", sha256: digest, in: [first, second]) == wanted)
+    #expect(
+      try LossLibraries.locate(fileName: "libbrier.so", sha256: digest, in: [first, second])
+        == wanted)
   }
 
   @Test("a same-named library with other contents is refused, naming the file and both hashes")
@@ -40,21 +42,27 @@ import Testing
   @Test("a missing library is an error naming the file and every folder searched")
   func notFound() throws {
     let folders = [URL(fileURLWithPath: "/nowhere/a"), URL(fileURLWithPath: "/nowhere/b")]
-    let error = LibrarySearchError.notFound(file: "libgone.so", searched: ["/nowhere/a", "/nowhere/b"])
+    let error = LibrarySearchError.notFound(
+      file: "libgone.so", searched: ["/nowhere/a", "/nowhere/b"])
     #expect(throws: error) {
-      try LossLibraries.locate(fileName: "libgone.so", sha256: String(repeating: "0", count: 64), in: folders)
+      try LossLibraries.locate(
+        fileName: "libgone.so", sha256: String(repeating: "0", count: 64), in: folders)
     }
     #expect("\(error)".contains("libgone.so") && "\(error)".contains("/nowhere/a, /nowhere/b"))
   }
 
-  @Test("a recorded file name with a folder in it is refused", arguments: ["../libx.so", "a/b.so", "..", ""])
+  @Test(
+    "a recorded file name with a folder in it is refused",
+    arguments: ["../libx.so", "a/b.so", "..", ""])
   func fileNameWithFolder(name: String) {
     #expect(throws: LibrarySearchError.self) {
       try LossLibraries.locate(fileName: name, sha256: String(repeating: "0", count: 64), in: [])
     }
   }
 
-  @Test("resolve loads a recorded plugin from a search folder, and refuses a loaded one with other contents")
+  @Test(
+    "resolve loads a recorded plugin from a folder; a loaded one with other contents is refused"
+  )
   func resolvePlugin() throws {
     let folder = try PluginBuilder.folder("resolve")
     let original = try PluginBuilder.brier(in: folder)
@@ -110,7 +118,10 @@ import Testing
     var recorded = LossLibraries.provenances(of: try loaded.makeLoss(named: "brier"))
     recorded["calibrated"] = recorded.removeValue(forKey: "brier")
     var registry = LossRegistry()
-    #expect(throws: LibrarySearchError.lossNotProvided(loss: "calibrated", library: path, provided: ["brier"])) {
+    #expect(
+      throws: LibrarySearchError.lossNotProvided(
+        loss: "calibrated", library: path, provided: ["brier"])
+    ) {
       try LossLibraries.resolve(recorded, searching: [folder], into: &registry)
     }
   }
@@ -128,7 +139,8 @@ import Testing
     #expect(try LossLibraries.bundle(loss, into: target) == ["libbrier.so", "libhinge.so"])
     #expect(try LossLibraries.bundle(loss, into: target) == ["libbrier.so", "libhinge.so"])
     var fresh = LossRegistry.standard
-    try LossLibraries.resolve(LossLibraries.provenances(of: loss), searching: [target], into: &fresh)
+    try LossLibraries.resolve(
+      LossLibraries.provenances(of: loss), searching: [target], into: &fresh)
     #expect(fresh.entry(named: "brier") != nil && fresh.entry(named: "smooth_hinge") != nil)
   }
 }

@@ -28,7 +28,8 @@ func brierReference(
   @Test("the example C plugin loads, registers and matches its formula and finite differences")
   func brierPlugin() throws {
     var registry = LossRegistry.standard
-    #expect(try NativeLossPlugin.load(path: try PluginBuilder.brier(), into: &registry) == ["brier"])
+    #expect(
+      try NativeLossPlugin.load(path: try PluginBuilder.brier(), into: &registry) == ["brier"])
     let loss = try registry.makeLoss(named: "brier", parameters: ["scale": .number(2)])
     var data = TestData(seed: 4)
     let logits = data.normal([9, 4])
@@ -59,7 +60,9 @@ func brierReference(
     let z = logits.scalars.map(Double.init)
     let weighted = brierReference(z, labels: labels, classes: 3, weights: weights)
     #expect(isClose(result.value, weighted, relative: 1e-6, absolute: 1e-9))
-    #expect(!isClose(weighted, brierReference(z, labels: labels, classes: 3), relative: 1e-3, absolute: 0))
+    #expect(
+      !isClose(weighted, brierReference(z, labels: labels, classes: 3), relative: 1e-3, absolute: 0)
+    )
     let numeric = finiteDifferenceGradient(at: z) {
       brierReference($0, labels: labels, classes: 3, weights: weights)
     }
@@ -95,16 +98,20 @@ func brierReference(
   @Test func missingFile() {
     var registry = LossRegistry()
     #expect(
-      throws: NativePluginError.cannotOpen(path: "/nonexistent/libplugin.so", reason: "no such file")
+      throws: NativePluginError.cannotOpen(
+        path: "/nonexistent/libplugin.so", reason: "no such file")
     ) {
       try NativeLossPlugin.load(path: "/nonexistent/libplugin.so", into: &registry)
     }
   }
 
   @Test func libraryWithoutEntryPoint() throws {
-    let path = try PluginBuilder.build(code: "int not_a_plugin(void) { return 1; }\n", fileName: "libempty.so")
+    let path = try PluginBuilder.build(
+      code: "int not_a_plugin(void) { return 1; }\n", fileName: "libempty.so")
     var registry = LossRegistry()
-    #expect(throws: NativePluginError.missingEntryPoint(path: path, symbol: "losskit_plugin_abi_version")) {
+    #expect(
+      throws: NativePluginError.missingEntryPoint(path: path, symbol: "losskit_plugin_abi_version")
+    ) {
       try NativeLossPlugin.load(path: path, into: &registry)
     }
   }

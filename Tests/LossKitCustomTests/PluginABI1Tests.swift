@@ -36,7 +36,9 @@ struct LinearProbe {
       let g = result.gradients["logits"]!.scalars
       for f in 0..<features {
         for c in 0..<classes {
-          let slope = (0..<rows).reduce(Float(0)) { $0 + x[$1 * features + f] * g[$1 * classes + c] }
+          let slope = (0..<rows).reduce(Float(0)) {
+            $0 + x[$1 * features + f] * g[$1 * classes + c]
+          }
           weights[f * classes + c] -= rate * slope
         }
       }

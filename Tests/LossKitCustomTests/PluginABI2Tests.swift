@@ -19,7 +19,8 @@ import Testing
     return total / weights.reduce(0, +)
   }
 
-  @Test("an ABI 2 plugin reads logits and embeddings, sample weights, the mask and the sample shape")
+  @Test(
+    "an ABI 2 plugin reads logits and embeddings, sample weights, the mask and the sample shape")
   func namedOutputsWeightsMaskAndShape() throws {
     let path = try PluginBuilder.fixture("probe_plugin.c", fileName: "libprobe.so")
     var registry = LossRegistry()
@@ -35,13 +36,17 @@ import Testing
       classIndices: [0, 1, 2, 3, -100, 1], shape: [2, 3], sampleWeights: weights, mask: mask)
     let result = try loss(["logits": logits, "embeddings": embeddings], ["labels": targets])
     #expect(PluginBuilder.global("probe_sample_rank", in: path, as: Int32.self) == 2)
-    #expect(PluginBuilder.global("probe_sample_shape", in: path, as: (Int64, Int64).self)! == (2, 3))
+    #expect(
+      PluginBuilder.global("probe_sample_shape", in: path, as: (Int64, Int64).self)! == (2, 3))
     #expect(PluginBuilder.global("probe_saw_weights", in: path, as: Int32.self) == 1)
     #expect(PluginBuilder.global("probe_saw_mask", in: path, as: Int32.self) == 1)
     let w = (0..<6).map { $0 == 4 ? 0 : Double(weights[$0] * mask[$0]) }
     let z = logits.scalars.map(Double.init)
     let e = embeddings.scalars.map(Double.init)
-    #expect(isClose(result.value, probeReference(logits: z, embeddings: e, rows: 6, weights: w), relative: 1e-5, absolute: 1e-7))
+    #expect(
+      isClose(
+        result.value, probeReference(logits: z, embeddings: e, rows: 6, weights: w), relative: 1e-5,
+        absolute: 1e-7))
     let numericLogits = finiteDifferenceGradient(at: z) {
       probeReference(logits: $0, embeddings: e, rows: 6, weights: w)
     }
@@ -51,7 +56,8 @@ import Testing
     let logitGradient = result.gradients["logits"]!.scalars.map(Double.init)
     let embeddingGradient = result.gradients["embeddings"]!.scalars.map(Double.init)
     #expect(mismatches(logitGradient, numericLogits, relative: 1e-4, absolute: 1e-6).isEmpty)
-    #expect(mismatches(embeddingGradient, numericEmbeddings, relative: 1e-4, absolute: 1e-6).isEmpty)
+    #expect(
+      mismatches(embeddingGradient, numericEmbeddings, relative: 1e-4, absolute: 1e-6).isEmpty)
   }
 
   @Test("a missing output names what the model produced")
@@ -60,7 +66,9 @@ import Testing
     try NativeLossPlugin.load(
       path: try PluginBuilder.fixture("probe_plugin.c", fileName: "libprobe.so"), into: &registry)
     let loss = try registry.makeLoss(named: "probe")
-    #expect(throws: LossKitError.missingOutput(loss: "probe", name: "embeddings", available: ["logits"])) {
+    #expect(
+      throws: LossKitError.missingOutput(loss: "probe", name: "embeddings", available: ["logits"])
+    ) {
       try loss(["logits": Tensor(shape: [2, 3])], ["labels": Targets(classIndices: [0, 1])])
     }
   }
@@ -114,7 +122,9 @@ import Testing
     #expect {
       try NativeLossPlugin.open(path: path)
     } throws: { error in
-      guard case .registrationFailed(_, let text) = error as? NativePluginError else { return false }
+      guard case .registrationFailed(_, let text) = error as? NativePluginError else {
+        return false
+      }
       return text.contains(reason)
     }
   }

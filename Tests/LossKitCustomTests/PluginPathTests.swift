@@ -14,8 +14,11 @@ import Testing
     ) {
       try NativeLossPlugin.load(path: "libm.so.6", into: &registry)
     }
-    #expect(throws: ForeignLossError.cannotOpenLibrary(path: here + "/libm.so.6", reason: "no such file")) {
-      try ForeignLoss.register("libm.so.6:double fdim(double prediction, double target)", into: &registry)
+    #expect(
+      throws: ForeignLossError.cannotOpenLibrary(path: here + "/libm.so.6", reason: "no such file")
+    ) {
+      try ForeignLoss.register(
+        "libm.so.6:double fdim(double prediction, double target)", into: &registry)
     }
   }
 

@@ -12,7 +12,7 @@ import Testing
   }
 
   @Test(
-    "a plugin's NaN value, NaN gradient or error is thrown naming the plugin and the loss, and nothing is applied",
+    "a NaN value, NaN gradient or error is thrown naming plugin and loss; nothing is applied",
     arguments: [0, 1, 2])
   func misbehaviourIsContained(mode: Int) throws {
     var registry = LossRegistry()
@@ -27,7 +27,8 @@ import Testing
         ["labels": Targets(classIndices: [0, 1, 0])], scale: 1, gradients: &gradients)
     } throws: { error in
       let text = "\(error)"
-      return error is NativePluginError && text.contains("libfaulty.so") && text.contains("'faulty'")
+      return error is NativePluginError && text.contains("libfaulty.so")
+        && text.contains("'faulty'")
     }
     #expect(gradients["logits"]!.scalars == [Float](repeating: 5, count: 6))
   }
@@ -52,7 +53,8 @@ import Testing
     var registry = LossRegistry()
     try NativeLossPlugin.load(path: try PluginBuilder.brier(), into: &registry)
     let loss = try registry.makeLoss(named: "brier")
-    #expect(throws: LossKitError.nonFiniteInput(loss: "brier", input: "output 'logits'", index: 1)) {
+    #expect(throws: LossKitError.nonFiniteInput(loss: "brier", input: "output 'logits'", index: 1))
+    {
       try loss(Tensor(shape: [1, 2], scalars: [0, .nan]), Targets(classIndices: [0]))
     }
     #expect(throws: LossKitError.self) {

@@ -12,7 +12,7 @@ struct BinaryBrier: ElementwiseLoss, Equatable {
   static let summary = "(σ(x) − y)²"
   static let input = ElementwiseInput.probability
 
-  @differentiable(reverse, wrt: prediction)
+  @differentiable(reverse,wrt: prediction)
   static func elementLoss(_ prediction: Double, target: Double) -> Double {
     (prediction - target) * (prediction - target)
   }
@@ -25,7 +25,7 @@ struct LogitLoss: ElementwiseLoss, Equatable {
   static let summary = "logistic loss on the logit"
   static let input = ElementwiseInput.logit
 
-  @differentiable(reverse, wrt: prediction)
+  @differentiable(reverse,wrt: prediction)
   static func elementLoss(_ prediction: Double, target: Double) -> Double {
     log(1 + exp(-(2 * target - 1) * prediction))
   }
@@ -38,7 +38,7 @@ struct UnclampedLog: ElementwiseLoss, Equatable {
   static let summary = "−log p"
   static let input = ElementwiseInput.probability
 
-  @differentiable(reverse, wrt: prediction)
+  @differentiable(reverse,wrt: prediction)
   static func elementLoss(_ prediction: Double, target: Double) -> Double {
     -log(prediction)
   }
@@ -62,8 +62,10 @@ struct UnclampedLog: ElementwiseLoss, Equatable {
     let logits = data.normal([6, 2])
     let y = data.binary([6, 2])
     try check(BinaryBrier(), logits, Targets(dense: y)) { x in
-      zip(x, y.scalars).map { let p = 1 / (1 + exp(-$0)); return (p - Double($1)) * (p - Double($1)) }
-        .reduce(0, +) / Double(x.count)
+      zip(x, y.scalars).map {
+        let p = 1 / (1 + exp(-$0)); return (p - Double($1)) * (p - Double($1))
+      }
+      .reduce(0, +) / Double(x.count)
     }
   }
 

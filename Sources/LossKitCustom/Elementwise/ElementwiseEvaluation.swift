@@ -29,7 +29,8 @@ public enum ElementwiseEvaluation {
   ///   - element: The function's value and its derivative with respect to the prediction.
   /// - Returns: The weighted mean (0 when every weight is 0).
   /// - Throws: ``LossKitCore/LossKitError/nonFiniteInput(loss:input:index:)`` for a
-  ///   non-finite output, ``ElementwiseLossError/nonFiniteResult(loss:prediction:target:value:derivative:element:)``
+  ///   non-finite output,
+  ///   ``ElementwiseLossError/nonFiniteResult(loss:prediction:target:value:derivative:element:)``
   ///   when the function returns a non-finite value or derivative, or what `element` throws.
   public static func evaluate(
     _ output: Tensor, named outputName: String, targets: ElementwiseTargets,
@@ -56,7 +57,8 @@ public enum ElementwiseEvaluation {
           let prediction = input == .probability ? probability : logit
           let target = Double(y[index])
           let (value, derivative) = try element(prediction, target)
-          let slope = input == .probability ? derivative * probability * (1 - probability) : derivative
+          let slope =
+            input == .probability ? derivative * probability * (1 - probability) : derivative
           guard value.isFinite, slope.isFinite else {
             throw ElementwiseLossError.nonFiniteResult(
               loss: loss, prediction: prediction, target: target, value: value,

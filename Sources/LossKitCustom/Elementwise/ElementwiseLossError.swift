@@ -10,7 +10,8 @@ public enum ElementwiseLossError: Error, Sendable, Equatable, CustomStringConver
   /// The problem and what to do.
   public var description: String {
     switch self {
-    case .nonFiniteResult(let loss, let prediction, let target, let value, let derivative, let element):
+    case .nonFiniteResult(
+      let loss, let prediction, let target, let value, let derivative, let element):
       return "\(loss): the loss function returned value \(value) and derivative \(derivative) "
         + "for prediction \(prediction) and target \(target) (element \(element)); it must be "
         + "finite for every finite logit, or every probability in (0, 1): clamp inside it "

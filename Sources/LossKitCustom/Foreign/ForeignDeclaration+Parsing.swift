@@ -48,7 +48,8 @@ extension ForeignDeclaration {
       if words.first == "const" { words.removeFirst() }
       guard words.count >= 2 else {
         throw malformed(
-          "parameter \(parameters.count + 1) ('\(item.trimmingWhitespace)') needs a type and a name")
+          "parameter \(parameters.count + 1) ('\(item.trimmingWhitespace)') needs a type and a name"
+        )
       }
       let name = words.last!
       let typeName = words.dropLast().joined(separator: " ")
@@ -63,7 +64,8 @@ extension ForeignDeclaration {
       if parts.count == 2 {
         let literal = String(parts[1]).trimmingWhitespace
         guard let number = Self.number(literal, type: type) else {
-          throw malformed("the default of '\(name)' ('\(literal)') is not a finite \(type.rawValue)")
+          throw malformed(
+            "the default of '\(name)' ('\(literal)') is not a finite \(type.rawValue)")
         }
         value = number
       }
@@ -131,7 +133,8 @@ extension ForeignDeclaration {
     case .float: return abs(value) <= Double(Float.greatestFiniteMagnitude) ? value : nil
     case .double: return value
     case .int32: return value.rounded() == value && abs(value) <= Double(Int32.max) ? value : nil
-    case .int64: return value.rounded() == value && abs(value) < 9.007_199_254_740_992e15 ? value : nil
+    case .int64:
+      return value.rounded() == value && abs(value) < 9.007_199_254_740_992e15 ? value : nil
     }
   }
 }

@@ -89,7 +89,9 @@ public final class ForeignFunction: @unchecked Sendable {
     return try body(call)
   }
 
-  private static func ffiType(_ type: ForeignDeclaration.ScalarType) -> UnsafeMutablePointer<ffi_type> {
+  private static func ffiType(_ type: ForeignDeclaration.ScalarType) -> UnsafeMutablePointer<
+    ffi_type
+  > {
     switch type {
     case .float: return losskit_ffi_type_float()
     case .double: return losskit_ffi_type_double()
@@ -112,7 +114,9 @@ public final class ForeignFunction: @unchecked Sendable {
     let returnType: ForeignDeclaration.ScalarType
 
     /// The function's value and derivative at (prediction, target).
-    func callAsFunction(_ prediction: Double, _ target: Double) -> (value: Double, derivative: Double) {
+    func callAsFunction(_ prediction: Double, _ target: Double) -> (
+      value: Double, derivative: Double
+    ) {
       Self.store(prediction, as: predictionType, at: slots)
       Self.store(target, as: targetType, at: slots + 8)
       let loss = invoke(value)
@@ -120,13 +124,17 @@ public final class ForeignFunction: @unchecked Sendable {
     }
 
     private func invoke(_ function: UnsafeMutableRawPointer) -> Double {
-      ffi_call(interface, unsafeBitCast(function, to: (@convention(c) () -> Void).self), result, arguments)
-      return returnType == .float ? Double(result.load(as: Float.self)) : result.load(as: Double.self)
+      ffi_call(
+        interface, unsafeBitCast(function, to: (@convention(c) () -> Void).self), result, arguments)
+      return returnType == .float
+        ? Double(result.load(as: Float.self)) : result.load(as: Double.self)
     }
 
     /// Writes `value` in the C representation of `type` (integers are checked integral and
     /// in range before they get here).
-    static func store(_ value: Double, as type: ForeignDeclaration.ScalarType, at slot: UnsafeMutableRawPointer) {
+    static func store(
+      _ value: Double, as type: ForeignDeclaration.ScalarType, at slot: UnsafeMutableRawPointer
+    ) {
       switch type {
       case .float: slot.storeBytes(of: Float(value), as: Float.self)
       case .double: slot.storeBytes(of: value, as: Double.self)

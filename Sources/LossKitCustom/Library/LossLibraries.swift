@@ -50,8 +50,7 @@ public enum LossLibraries {
   /// - Throws: ``LibrarySearchError/hashMismatch(file:expected:found:)`` when only files with
   ///   other contents carry the name, ``LibrarySearchError/notFound(file:searched:)`` listing
   ///   the folders when none does.
-  public static func locate(fileName: String, sha256: String, in folders: [URL]) throws -> String
-  {
+  public static func locate(fileName: String, sha256: String, in folders: [URL]) throws -> String {
     try checkFileName(fileName, loss: fileName)
     var mismatch: (path: String, digest: String)?
     for folder in folders {

@@ -96,7 +96,9 @@ struct SHA256Hasher {
     let counted = byteCount
     update(tail)
     byteCount = counted
-    return state.flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+    return state.flatMap { word in
+      (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
+    }
   }
 
   private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {

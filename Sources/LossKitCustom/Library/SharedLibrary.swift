@@ -56,7 +56,8 @@ struct SharedLibrary: @unchecked Sendable {
       throw OpenFailure(path: path, reason: "cannot read it (\(error.localizedDescription))")
     }
     guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-      throw OpenFailure(path: path, reason: dlerror().map { String(cString: $0) } ?? "dlopen failed")
+      throw OpenFailure(
+        path: path, reason: dlerror().map { String(cString: $0) } ?? "dlopen failed")
     }
     return SharedLibrary(path: path, digest: digest, handle: handle)
   }

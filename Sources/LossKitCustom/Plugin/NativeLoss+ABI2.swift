@@ -66,7 +66,8 @@ extension NativeLoss {
                       targets: dense?.baseAddress, ignore_index: given.ignoreIndex,
                       sample_weights: weights?.baseAddress, mask: mask?.baseAddress)
                     return parameters.compactText.withCString { text in
-                      function(implementation.context, text, &batch, &value, &message, message.count)
+                      function(
+                        implementation.context, text, &batch, &value, &message, message.count)
                     }
                   }
                 }
@@ -91,7 +92,9 @@ func withBaseAddresses<Element, R>(
 ) rethrows -> R {
   func nest(_ index: Int, _ addresses: [UnsafePointer<Element>?]) throws -> R {
     guard index < arrays.count else { return try body(addresses) }
-    return try arrays[index].withUnsafeBufferPointer { try nest(index + 1, addresses + [$0.baseAddress]) }
+    return try arrays[index].withUnsafeBufferPointer {
+      try nest(index + 1, addresses + [$0.baseAddress])
+    }
   }
   return try nest(0, [])
 }

@@ -42,7 +42,9 @@ final class NativePluginCollector {
           "'\(label)' lists \(definition.output_count) outputs; give 1 to 64 names, or 0 "
             + "outputs and a NULL list to read logits")
       }
-      outputs = (0..<Int(definition.output_count)).map { list[$0].map { String(cString: $0) } ?? "" }
+      outputs = (0..<Int(definition.output_count)).map {
+        list[$0].map { String(cString: $0) } ?? ""
+      }
       guard !outputs.contains(""), Set(outputs).count == outputs.count else {
         return refuse("'\(label)' lists outputs \(outputs); names must be non-empty and distinct")
       }
