@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "LossKit", targets: ["LossKit"]),
     .library(name: "LossKitRedis", targets: ["LossKitRedis"]),
+    .library(name: "LossKitDifferentiable", targets: ["LossKitDifferentiable"]),
     .executable(name: "losskit", targets: ["losskit"]),
     .executable(name: "losskit-bench", targets: ["losskit-bench"]),
   ],
@@ -45,7 +46,11 @@ let package = Package(
       name: "LossKitTraining", dependencies: ["LossKitCore", "LossKitNN", "LossKitData"],
       swiftSettings: tuned),
     .target(name: "CLossKitPlugin"),
-    .target(name: "LossKitCustom", dependencies: ["LossKitCore", "CLossKitPlugin"]),
+    .systemLibrary(
+      name: "CLibFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"]), .brew(["libffi"])]),
+    .target(name: "LossKitCustom", dependencies: ["LossKitCore", "CLossKitPlugin", "CLibFFI"]),
+    // The `_Differentiation` route, outside the umbrella: Xcode toolchains lack that module.
+    .target(name: "LossKitDifferentiable", dependencies: ["LossKitCore", "LossKitCustom"]),
     .target(
       name: "LossKitArchive",
       dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining"]),
@@ -65,6 +70,9 @@ let package = Package(
       name: "losskit-bench",
       dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Benchmarks/losskit-bench", swiftSettings: tuned),
+    .executableTarget(
+      name: "losskit-custom-bench", dependencies: ["LossKit", "LossKitDifferentiable"],
+      path: "Benchmarks/custom-loss-bench", exclude: ["smooth_hinge.c"]),
     .executableTarget(name: "ComposeLosses", dependencies: ["LossKit"], path: "Examples/ComposeLosses"),
     .executableTarget(name: "CustomLoss", dependencies: ["LossKit"], path: "Examples/CustomLoss"),
     .executableTarget(name: "ReloadByName", dependencies: ["LossKit"], path: "Examples/ReloadByName"),
@@ -72,6 +80,9 @@ let package = Package(
     .executableTarget(
       name: "NativePlugin", dependencies: ["LossKit"], path: "Examples/NativePlugin",
       exclude: ["plugin"]),
+    .executableTarget(
+      name: "ForeignLoss", dependencies: ["LossKit"], path: "Examples/ForeignLoss",
+      exclude: ["hinge.c"]),
     .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
     .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),
@@ -79,7 +90,12 @@ let package = Package(
       name: "LossKitArchiveTests", dependencies: ["LossKitArchive", "LossKit"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "LossKitRedisTests", dependencies: ["LossKitRedis"]),
-    .testTarget(name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"]),
+    .testTarget(
+      name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"],
+      exclude: ["Fixtures"]),
+    .testTarget(
+      name: "LossKitDifferentiableTests",
+      dependencies: ["LossKitDifferentiable", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitTrainingTests",
       dependencies: ["LossKitTraining", "LossKit", "LossKitTesting"]),

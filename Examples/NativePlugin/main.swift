@@ -1,6 +1,6 @@
-// A loss written in C, loaded at run time: build the example plugin (plugin/brier.c) with the
-// system C compiler, register its loss through the C ABI, and train with it composed with a
-// built-in loss. Pass the path of an already built plugin to skip compiling.
+// A loss written in C, loaded at run time: build the example plugin (plugin/brier.c, ABI 2)
+// with the system C compiler, register its loss through the C ABI, and train with it composed
+// with a built-in loss. Pass the path of an already built plugin to skip compiling.
 import Foundation
 import LossKit
 
@@ -12,7 +12,8 @@ if path == nil {
   let compiler = Process()
   compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
   compiler.arguments = [
-    "cc", "-shared", "-fPIC", "-O2", "-I", repository.appendingPathComponent("Sources/CLossKitPlugin/include").path,
+    "cc", "-shared", "-fPIC", "-O2", "-I",
+    repository.appendingPathComponent("Sources/CLossKitPlugin/include").path,
     "-o", output.path, here.appendingPathComponent("plugin/brier.c").path, "-lm",
   ]
   try compiler.run()
@@ -25,9 +26,14 @@ if path == nil {
 }
 
 var registry = Registry.standard
-let names = try NativeLossPlugin.load(path: path!, into: &registry.losses)
-print("Loaded \(path!): \(names.joined(separator: ", "))")
+let library = try NativeLossPlugin.open(path: path!)
+try library.register(into: &registry.losses)
+print("Loaded \(library.path): \(library.lossNames.joined(separator: ", "))")
 print("  " + registry.losses.entry(named: "brier")!.summary)
+print(
+  "  \(library.provenance.library), ABI \(library.provenance.abiVersion!), "
+    + "sha256 \(library.provenance.sha256)"
+)
 
 var options = LineClassifierConfiguration()
 options.model = "mlp"
@@ -40,4 +46,7 @@ let result = try classifier.fit(
   training: SyntheticPages(pages: 12, linesPerPage: 200, seed: 1).documents(),
   test: SyntheticPages(pages: 6, linesPerPage: 200, seed: 2).documents(),
   observer: ProgressPrinter(style: .lines))
-print(String(format: "Test macro F1 %.4f, calibration error %.4f", result.testStatistics["macro_f1"]!, result.testStatistics["ece"]!))
+print(
+  String(
+    format: "Test macro F1 %.4f, calibration error %.4f", result.testStatistics["macro_f1"]!,
+    result.testStatistics["ece"]!))

@@ -1,9 +1,11 @@
 /*
- * A LossKit native plugin: the multi-class Brier score of softmax probabilities,
+ * A LossKit native plugin (ABI 2): the multi-class Brier score of softmax probabilities,
  *
- *   loss = scale · mean over kept rows of Σ_c (p_c − y_c)²,   p = softmax(logits),
+ *   loss = scale · Σ_s w_s Σ_c (p_sc − y_sc)² / Σ_s w_s,   p = softmax(logits),
  *
- * a proper scoring rule (it rewards calibrated probabilities, unlike focal loss).
+ * a proper scoring rule (it rewards calibrated probabilities, unlike focal loss). w_s is the
+ * sample's weight times its mask entry, 0 for an ignored label. Sequence logits [N, T, C]
+ * arrive as N·T samples.
  *
  * Build:  cc -shared -fPIC -O2 -I Sources/CLossKitPlugin/include \
  *            -o libbrier.so Examples/NativePlugin/plugin/brier.c -lm
@@ -24,56 +26,66 @@ static int validate(void *context, const char *parameters, char *error, size_t e
   return 0;
 }
 
-static int evaluate(void *context, const char *parameters, const losskit_batch *batch,
-                    double *value, float *gradient, char *error, size_t error_size) {
+static double sample_weight(const losskit_batch_v2 *batch, int64_t sample) {
+  if (batch->labels != NULL && batch->labels[sample] == batch->ignore_index) return 0;
+  double weight = batch->sample_weights != NULL ? batch->sample_weights[sample] : 1;
+  return batch->mask != NULL ? weight * batch->mask[sample] : weight;
+}
+
+static int evaluate(void *context, const char *parameters, const losskit_batch_v2 *batch,
+                    double *value, char *error, size_t error_size) {
   (void)context;
   const double scale = losskit_parameter(parameters, "scale", 1.0);
-  const int64_t classes = batch->classes;
+  const losskit_output *logits = &batch->outputs[0];
+  const int64_t classes = logits->rank > 0 ? logits->shape[logits->rank - 1] : 1;
   if (classes < 1) {
     snprintf(error, error_size, "logits need at least one class");
     return 1;
   }
-  int64_t kept = 0;
-  for (int64_t row = 0; row < batch->rows; row++) {
-    if (batch->labels == NULL || batch->labels[row] != batch->ignore_index) kept++;
-  }
+  double weights = 0;
+  for (int64_t s = 0; s < batch->samples; s++) weights += sample_weight(batch, s);
   double total = 0;
   double p[classes], slope[classes];
-  for (int64_t row = 0; row < batch->rows; row++) {
-    const float *z = batch->logits + row * classes;
-    float *g = gradient + row * classes;
-    if (batch->labels != NULL && batch->labels[row] == batch->ignore_index) {
-      for (int64_t c = 0; c < classes; c++) g[c] = 0;
-      continue;
-    }
+  for (int64_t s = 0; s < batch->samples; s++) {
+    const double w = sample_weight(batch, s);
+    if (w == 0) continue; /* the gradient arrives zeroed */
+    const float *z = logits->values + s * classes;
+    float *g = logits->gradient + s * classes;
     double top = z[0], sum = 0;
     for (int64_t c = 1; c < classes; c++) top = z[c] > top ? z[c] : top;
     for (int64_t c = 0; c < classes; c++) sum += (p[c] = exp((double)z[c] - top));
     double mixed = 0;
     for (int64_t c = 0; c < classes; c++) {
       p[c] /= sum;
-      double y = batch->labels != NULL ? (batch->labels[row] == c ? 1.0 : 0.0)
-                                       : (double)batch->targets[row * classes + c];
-      total += (p[c] - y) * (p[c] - y);
+      double y = batch->labels != NULL ? (batch->labels[s] == c ? 1.0 : 0.0)
+                                       : (double)batch->targets[s * classes + c];
+      total += w * (p[c] - y) * (p[c] - y);
       slope[c] = 2 * (p[c] - y);
       mixed += slope[c] * p[c];
     }
     /* d/dz_j Σ_c (p_c − y_c)² = p_j · (slope_j − Σ_c slope_c · p_c) */
     for (int64_t c = 0; c < classes; c++) {
-      g[c] = kept > 0 ? (float)(scale * p[c] * (slope[c] - mixed) / (double)kept) : 0.0f;
+      g[c] = (float)(scale * w * p[c] * (slope[c] - mixed) / weights);
     }
   }
-  *value = kept > 0 ? scale * total / (double)kept : 0;
+  *value = weights > 0 ? scale * total / weights : 0;
   return 0;
 }
 
-static const losskit_loss_definition brier = {
+static const char *const outputs[] = {"logits"};
+
+static const losskit_loss_definition_v2 brier = {
   .name = "brier",
   .version = 1,
+  .minimum_version = 1,
   .summary = "multi-class Brier score of softmax probabilities (native plugin, C)",
   .default_parameters = "{\"scale\": 1}",
+  .outputs = outputs,
+  .output_count = 1,
+  .targets = "labels",
   .validate = validate,
   .evaluate = evaluate,
+  .release = NULL,
   .context = NULL,
 };
 
@@ -81,5 +93,5 @@ int32_t losskit_plugin_abi_version(void) { return LOSSKIT_PLUGIN_ABI_VERSION; }
 
 int losskit_plugin_register(const losskit_host *host) {
   if (host->abi_version != LOSSKIT_PLUGIN_ABI_VERSION) return 1;
-  return host->register_loss(host->context, &brier);
+  return host->register_loss_v2(host->context, &brier);
 }
