@@ -53,7 +53,9 @@ let package = Package(
     .target(name: "LossKitDifferentiable", dependencies: ["LossKitCore", "LossKitCustom"]),
     .target(
       name: "LossKitArchive",
-      dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining"]),
+      dependencies: [
+        "LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining", "LossKitCustom",
+      ]),
     .target(name: "LossKitRedis", dependencies: ["LossKitArchive"]),
     .target(
       name: "LossKit",

@@ -21,7 +21,10 @@ enum AtomicFolder {
     do {
       try manager.createDirectory(at: temporary, withIntermediateDirectories: false)
       try body(temporary)
-      for file in try manager.contentsOfDirectory(at: temporary, includingPropertiesForKeys: nil) {
+      let files = manager.enumerator(at: temporary, includingPropertiesForKeys: [.isRegularFileKey])
+      while let file = files?.nextObject() as? URL {
+        guard (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true
+        else { continue }
         let handle = try FileHandle(forWritingTo: file)
         try handle.synchronize()
         try handle.close()

@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitCustom
 import LossKitData
 import LossKitTraining
 
@@ -107,6 +108,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
   public var pipeline: InputPipeline
   /// The loss by name, version and parameters (composites nested).
   public var loss: LossSpec?
+  /// Where each native or foreign loss of the loss tree came from, by loss name: the
+  /// library's file name, SHA-256, and ABI version or declaration.
+  public var libraries: [String: LossProvenance]?
   /// The optimizer.
   public var optimizer: OptimizerDescription?
   /// Random states.

@@ -91,6 +91,7 @@ struct ModelManifestV1: Decodable {
         parameterCount: model.parameterCount),
       targets: [TargetDefinition(name: "labels", view: .collapsed(collapsing), labels: labels)],
       pipeline: InputPipeline(featurizer: featurizer, windows: windows), loss: loss,
+      libraries: nil,
       optimizer: optimizer.map {
         .init(kind: $0.kind, version: 1, configuration: $0.hyperparameters, stepCount: $0.stepCount)
       },

@@ -3,11 +3,14 @@ import LossKitCore
 import LossKitTraining
 
 extension ModelStore {
-  /// Saves a trained model under a name, replacing any model of that name atomically.
+  /// Saves a trained model under a name, replacing any model of that name atomically;
+  /// `bundlePlugins` stores the libraries of native and foreign losses with it.
   ///
   /// - Throws: ``ArchiveError``.
-  public func save(_ trained: TrainedModel, named name: String) throws {
-    try write(try SavedModel.encode(trained), named: name)
+  public func save(_ trained: TrainedModel, named name: String, bundlePlugins: Bool = false)
+    throws
+  {
+    try write(try SavedModel.encode(trained, bundlePlugins: bundlePlugins), named: name)
   }
 
   /// Loads a named model (see ``SavedModel/decode(_:source:registry:for:)``).

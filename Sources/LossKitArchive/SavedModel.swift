@@ -1,5 +1,6 @@
 import Foundation
 import LossKitCore
+import LossKitCustom
 import LossKitData
 import LossKitNN
 import LossKitTraining
@@ -28,10 +29,21 @@ public enum SavedModel {
   /// The weights' file name.
   public static let weightsFile = "weights.safetensors"
 
+  /// The folder inside a saved model that holds bundled loss libraries.
+  public static let pluginsFolder = "plugins"
+
   /// The files of a trained model.
   ///
-  /// - Throws: An encoding error for a configuration that does not encode.
-  public static func encode(_ trained: TrainedModel) throws -> ModelFiles {
+  /// - Parameter bundlePlugins: Also store the library of every native or foreign loss under
+  ///   `plugins/`, so the model resumes training on another machine with no flags (always
+  ///   when the model was loaded from a save that carried them).
+  /// - Throws: An encoding error for a configuration that does not encode, or
+  ///   ``ArchiveError/writeFailed(path:reason:)`` for a library that cannot be read or changed
+  ///   on disk since it was loaded.
+  public static func encode(_ trained: TrainedModel, bundlePlugins: Bool = false) throws
+    -> ModelFiles
+  {
+    let bundlePlugins = bundlePlugins || trained.bundlesLibraries
     let model = trained.model
     var tensors: [String: Tensor] = [:]
     for parameter in model.parameters { tensors["model/\(parameter.name)"] = parameter.value }
@@ -45,9 +57,40 @@ public enum SavedModel {
       tensors, metadata: ["format": ModelManifest.currentFormat, "model": model.kind])
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return ModelFiles([
+    var files = ModelFiles([
       manifestFile: try encoder.encode(try manifest(of: trained)), weightsFile: weights,
     ])
+    if bundlePlugins {
+      for (name, data) in try libraryFiles(of: trained.loss) {
+        files["\(pluginsFolder)/\(name)"] = data
+      }
+    }
+    return files
+  }
+
+  /// The contents of every library a loss tree uses, by recorded file name, checked against
+  /// the SHA-256 recorded when it was loaded.
+  static func libraryFiles(of loss: any Loss) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    for source in LossLibraries.sources(of: loss).values {
+      let name = source.provenance.library
+      guard let data = FileManager.default.contents(atPath: source.path) else {
+        throw ArchiveError.writeFailed(path: source.path, reason: "the library cannot be read")
+      }
+      let digest = SHA256Digest(of: data).hex
+      guard digest == source.provenance.sha256 else {
+        throw ArchiveError.writeFailed(
+          path: source.path,
+          reason: "the library changed on disk since it was loaded (sha256 \(digest), loaded "
+            + "\(source.provenance.sha256)); load it again before saving")
+      }
+      if let other = files[name], other != data {
+        throw ArchiveError.writeFailed(
+          path: source.path, reason: "two different libraries are both named '\(name)'")
+      }
+      files[name] = data
+    }
+    return files
   }
 
   /// The manifest that describes a trained model.
@@ -56,6 +99,7 @@ public enum SavedModel {
   public static func manifest(of trained: TrainedModel) throws -> ModelManifest {
     let model = trained.model
     let state = trained.state
+    let libraries = LossLibraries.provenances(of: trained.loss)
     return ModelManifest(
       format: ModelManifest.currentFormat, createdBy: "LossKit",
       model: .init(
@@ -66,6 +110,7 @@ public enum SavedModel {
       targets: trained.targets, pipeline: trained.pipeline,
       loss: trained.loss is UnresolvedLoss && trained.loss.registryName == UnresolvedLoss.name
         ? nil : try LossSpec(trained.loss),
+      libraries: libraries.isEmpty ? nil : libraries,
       optimizer: try trained.optimizer.map {
         .init(
           kind: $0.kind, version: type(of: $0).version, configuration: try $0.configurationJSON(),
@@ -84,8 +129,10 @@ public enum SavedModel {
   /// new one, never a half-written one).
   ///
   /// - Throws: ``ArchiveError/writeFailed(path:reason:)``.
-  public static func save(_ trained: TrainedModel, to folder: URL) throws {
-    try DirectoryStore.write(try encode(trained), to: folder)
+  public static func save(_ trained: TrainedModel, to folder: URL, bundlePlugins: Bool = false)
+    throws
+  {
+    try DirectoryStore.write(try encode(trained, bundlePlugins: bundlePlugins), to: folder)
   }
 
   /// Loads a saved model from a folder.
@@ -216,7 +263,16 @@ public enum SavedModel {
           reason: "the model was saved without its \(manifest.loss == nil ? "loss" : "optimizer") "
             + "(an inference-only export); train a new model, or resume from the full save")
       }
-      trained.loss = try registry.losses.makeLoss(from: spec)
+      var losses = registry.losses
+      if let libraries = manifest.libraries, !libraries.isEmpty {
+        let bundled = try bundledPluginFolder(files)
+        trained.bundlesLibraries = bundled != nil
+        let folders = bundled.map { [$0] } ?? []
+        try LossLibraries.resolve(
+          libraries, searching: folders + LossLibraries.searchFolders(savedModel: nil),
+          into: &losses)
+      }
+      trained.loss = try losses.makeLoss(from: spec)
       let optimizer = try registry.optimizers.makeOptimizer(
         kind: description.kind, version: description.version,
         configuration: description.configuration)
@@ -231,6 +287,32 @@ public enum SavedModel {
       trained.optimizer = optimizer
     }
     return trained
+  }
+
+  /// The bundled libraries of a saved model written to a private folder (named by their
+  /// contents, so it is reused), or `nil` when none are bundled: `dlopen` needs files.
+  static func bundledPluginFolder(_ files: ModelFiles) throws -> URL? {
+    let prefix = pluginsFolder + "/"
+    let bundled = files.files.filter { $0.key.hasPrefix(prefix) }
+      .map { (String($0.key.dropFirst(prefix.count)), $0.value) }
+      .filter { DirectoryStore.isPlainFileName($0.0) }.sorted { $0.0 < $1.0 }
+    guard !bundled.isEmpty else { return nil }
+    var all = Data()
+    for (name, data) in bundled { all += Data(name.utf8) + SHA256Digest(of: data).bytes }
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("losskit-plugins-\(SHA256Digest(of: all).hex.prefix(16))")
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      for (name, data) in bundled {
+        let url = folder.appendingPathComponent(name)
+        if FileManager.default.contents(atPath: url.path) != data {
+          try data.write(to: url, options: .atomic)
+        }
+      }
+    } catch {
+      throw ArchiveError.writeFailed(path: folder.path, reason: error.localizedDescription)
+    }
+    return folder
   }
 
   /// Checks that the targets and the pipeline agree with the model: an output for every

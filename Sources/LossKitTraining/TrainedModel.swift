@@ -32,6 +32,9 @@ public final class TrainedModel {
   public var calibration: [String: TemperatureScaling]
   /// Final metrics by split (`test`, `validation`), with the seed's keys.
   public var metrics: [String: [String: Double]]
+  /// Whether the saved model this was loaded from carried the libraries of its native and
+  /// foreign losses (`--bundle-plugins`), so saving it again keeps them.
+  public var bundlesLibraries = false
   /// The options of the recipe that built the model (a ``LineClassifierConfiguration``), for
   /// `losskit train --resume`.
   public var recipe: JSONValue?

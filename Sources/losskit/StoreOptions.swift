@@ -19,6 +19,11 @@ struct StoreOptions: ParsableArguments {
   @Option(name: .long, help: "A native loss plugin (shared library) to load before resolving losses (repeatable).")
   var plugin: [String] = []
 
+  @Option(name: .long, help: ArgumentHelp(
+    "A C function as an element-wise loss, 'LIBRARY:double NAME(double prediction, double target, double margin=1)'; its derivative is NAME_grad (repeatable).",
+    valueName: "declaration"))
+  var foreign: [String] = []
+
   /// The store models are saved in and loaded from by name.
   var modelStore: any ModelStore {
     DirectoryStore(directory: store.value.map { URL(fileURLWithPath: $0) })
@@ -39,10 +44,11 @@ struct StoreOptions: ParsableArguments {
     return (DirectoryStore(directory: url.deletingLastPathComponent()), name)
   }
 
-  /// The standard registry plus every plugin's losses.
+  /// The standard registry plus every plugin's and foreign function's losses.
   func registry() throws -> Registry {
     var registry = Registry.standard
     for path in plugin { _ = try NativeLossPlugin.load(path: path, into: &registry.losses) }
+    for declaration in foreign { try ForeignLoss.register(declaration, into: &registry.losses) }
     return registry
   }
 

@@ -30,6 +30,9 @@ struct Train: ParsableCommand {
   @Option(name: .long, help: "Save the trained model: a name in the store, or a folder path (containing '/'). (default: not saved; with --resume, the resumed model)")
   var save: String?
 
+  @Flag(name: .long, help: "Store the libraries of native and foreign losses inside the saved model, so it resumes training elsewhere with no flags.")
+  var bundlePlugins = false
+
   @OptionGroup var storeOptions: StoreOptions
 
   @Flag(name: .long, help: "Print only the final report.")
@@ -82,7 +85,7 @@ struct Train: ParsableCommand {
     guard let trained = classifier.trained else { return }
     if let (store, name) = destination {
       trained.metrics = Report.metrics(result)
-      try store.save(trained, named: name)
+      try store.save(trained, named: name, bundlePlugins: bundlePlugins)
       say("Saved the model as '\(name)' in \(store.location)")
     }
     guard !result.testReports.isEmpty else { return }
