@@ -89,8 +89,15 @@ let package = Package(
     .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),
     .testTarget(
-      name: "LossKitArchiveTests", dependencies: ["LossKitArchive", "LossKit"],
+      name: "LossKitArchiveTests",
+      dependencies: ["LossKitArchive", "LossKit", "LossKitTestModels", "losskit-test-reload"],
       resources: [.copy("Fixtures")]),
+    // A model and an optimizer defined outside LossKit's modules, and a program that reloads
+    // them in a fresh process, for the user-model tests.
+    .target(name: "LossKitTestModels", dependencies: ["LossKit"], path: "Tests/LossKitTestModels"),
+    .executableTarget(
+      name: "losskit-test-reload", dependencies: ["LossKitTestModels"],
+      path: "Tests/LossKitTestReload"),
     .testTarget(name: "LossKitRedisTests", dependencies: ["LossKitRedis"]),
     .testTarget(
       name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"],

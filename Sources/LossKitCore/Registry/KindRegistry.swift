@@ -140,13 +140,17 @@ public struct KindRegistry<Product>: Sendable {
 
   /// Builds a product by name from its defaults, overridden by `parameters`.
   ///
-  /// Keys the type does not have are an error, so a typo never goes unnoticed.
+  /// Keys the type does not have are an error, so a typo never goes unnoticed. A type without
+  /// defaults (a model kind whose sizes all come from the data) takes `parameters` as its
+  /// whole configuration.
   ///
   /// - Throws: ``LossKitError/unknownName(_:_:registered:)``, or
   ///   ``LossKitError/unknownParameter(_:_:parameter:known:)`` for a key the type lacks.
   public func make(named name: String, parameters: [String: JSONValue]) throws -> Product {
     let entry = try requireEntry(named: name)
-    var merged = entry.defaults.objectValue ?? [:]
+    guard var merged = entry.defaults.objectValue else {
+      return try make(named: name, version: entry.version, parameters: .object(parameters))
+    }
     for (key, value) in parameters {
       guard merged.keys.contains(key) else {
         throw LossKitError.unknownParameter(
