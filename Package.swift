@@ -77,6 +77,7 @@ let package = Package(
       path: "Benchmarks/custom-loss-bench", exclude: ["smooth_hinge.c"]),
     .executableTarget(name: "ComposeLosses", dependencies: ["LossKit"], path: "Examples/ComposeLosses"),
     .executableTarget(name: "CustomLoss", dependencies: ["LossKit"], path: "Examples/CustomLoss"),
+    .executableTarget(name: "CustomModel", dependencies: ["LossKit"], path: "Examples/CustomModel"),
     .executableTarget(name: "ReloadByName", dependencies: ["LossKit"], path: "Examples/ReloadByName"),
     .executableTarget(name: "SkolLines", dependencies: ["LossKit"], path: "Examples/SkolLines"),
     .executableTarget(
