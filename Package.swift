@@ -92,7 +92,9 @@ let package = Package(
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),
     .testTarget(
       name: "LossKitArchiveTests",
-      dependencies: ["LossKitArchive", "LossKit", "LossKitTestModels", "losskit-test-reload"],
+      dependencies: [
+        "LossKitArchive", "LossKit", "LossKitTesting", "LossKitTestModels", "losskit-test-reload",
+      ],
       resources: [.copy("Fixtures")]),
     // A model and an optimizer defined outside LossKit's modules, and a program that reloads
     // them in a fresh process, for the user-model tests.

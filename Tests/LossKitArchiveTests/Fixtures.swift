@@ -1,5 +1,6 @@
 import Foundation
 import LossKit
+import LossKitTesting
 
 /// Shared helpers for archive tests.
 enum Fixture {
@@ -54,23 +55,12 @@ enum Fixture {
   }
 
   /// The `losskit` executable beside the test bundle.
-  static var executable: URL {
-    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("losskit")
-  }
+  static var executable: URL { ProcessRunner.builtProgram("losskit") }
 
-  /// Runs a command and returns its standard output and status.
-  static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> (String, Int32) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+  /// Runs a command and returns its combined output and status.
+  static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:])
+    throws -> (String, Int32)
+  {
+    try ProcessRunner.run(executable, arguments, environment: environment)
   }
 }

@@ -1,11 +1,11 @@
 import Foundation
 import LossKit
+import LossKitTesting
 import LossKitTestModels
 import Testing
 
 @Suite struct UserModelTests {
-  static let reload = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    .appendingPathComponent("losskit-test-reload")
+  static let reload = ProcessRunner.builtProgram("losskit-test-reload")
 
   @Test(
     "a model and an optimizer defined outside LossKit train with 0.7*focal+0.3*supcon on two named targets, save by name and predict bit for bit the same in a new process",

@@ -1,5 +1,6 @@
 import Foundation
 import LossKit
+import LossKitTesting
 import Testing
 
 /// The `losskit` command line with native plugins and foreign functions: saved models record
@@ -104,22 +105,10 @@ struct CommandLinePluginTests {
 
 extension CommandLine {
   /// The `losskit` executable beside the test bundle.
-  static var losskit: URL {
-    URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent("losskit")
-  }
+  static var losskit: URL { ProcessRunner.builtProgram("losskit") }
 
   /// Runs `losskit` and returns its combined output and exit status.
   static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (String, Int32) {
-    let process = Process()
-    process.executableURL = losskit
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+    try ProcessRunner.run(losskit, arguments, environment: environment)
   }
 }
