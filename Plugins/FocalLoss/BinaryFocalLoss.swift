@@ -14,8 +14,10 @@ import LossKitCore
 ///   ``keras(applyClassBalancing:alpha:gamma:labelSmoothing:)`` (α applies only with class
 ///   balancing; targets are smoothed to `y(1−ε) + ε/2`).
 ///
-/// Targets are dense `0…1` values shaped like the logits, or class indices 0/1 for logits of
-/// shape `[N]` or `[N, 1]` (ignored samples are masked out). The mean is over every element
+/// Targets are dense `0…1` values shaped like the logits, class indices 0/1 for logits of
+/// shape `[N]` or `[N, 1]`, or class indices on logits `[…, C]`, which become one-vs-rest
+/// targets (torchvision's use with one-hot labels), so a softmax head's logits train with it
+/// too (ignored samples are masked out). The mean is over every element
 /// (N·K), or weighted by sample weights times K when they are set; this equals Keras' mean
 /// over the last axis then the batch.
 public struct BinaryFocalLoss: PerSampleLoss, Equatable {
@@ -179,7 +181,10 @@ public struct BinaryFocalLoss: PerSampleLoss, Equatable {
     _ given: Targets, logits: Tensor
   ) throws -> (Tensor, [Float]?, Int) {
     // Target values are range-checked by the kernel's scan, which the block loop does anyway.
-    let (values, weights, rowLength) = try given.binaryValues(like: logits, loss: Self.name)
-    return (try Tensor(shape: logits.shape, scalars: values), weights, rowLength)
+    let targets = try given.elementwiseTargets(like: logits, loss: Self.name)
+    return (
+      try Tensor(shape: logits.shape, scalars: targets.values), targets.sampleWeights,
+      targets.elementsPerSample
+    )
   }
 }

@@ -83,6 +83,17 @@ import Testing
     }
   }
 
+  @Test("class indices on a C-class output are one-vs-rest targets, ignored rows masked out")
+  func classIndicesOnSeveralClasses() throws {
+    let logits = try Tensor(shape: [3, 3], scalars: [1, -2, 0.5, 0, 3, -1, 2, 2, -4])
+    let loss = try BinaryFocalLoss(gamma: 2, alpha: 0.25)
+    let indexed = try loss(logits, Targets(classIndices: [2, 0, -100]))
+    let oneHot = try Tensor(shape: [3, 3], scalars: [0, 0, 1, 1, 0, 0, 0, 0, 0])
+    let dense = try loss(logits, Targets(dense: oneHot, sampleWeights: [1, 1, 0]))
+    #expect(indexed.value == dense.value)
+    #expect(indexed.gradients["logits"] == dense.gradients["logits"])
+  }
+
   @Test func invalidParameters() {
     #expect(throws: LossKitError.self) { try BinaryFocalLoss(gamma: -2) }
     #expect(throws: LossKitError.self) { try BinaryFocalLoss(alpha: 1.5) }

@@ -1,9 +1,8 @@
-import LossKitCore
 
 /// The targets of an element-wise loss laid out like the model output: one target value per
 /// output element and one weight per sample.
 ///
-/// Built by ``LossKitCore/Targets/elementwiseTargets(like:loss:)``. Class-index targets on a
+/// Built by ``Targets/elementwiseTargets(like:loss:)``. Class-index targets on a
 /// `C`-class output become one-vs-rest targets: element `(s, c)` is 1 when sample `s` has
 /// label `c`, else 0, so an element-wise loss averages over every class's binary problem.
 public struct ElementwiseTargets: Sendable, Equatable {
@@ -35,9 +34,9 @@ extension Targets {
   /// - Parameters:
   ///   - output: The model output the loss reads.
   ///   - loss: The loss's name, for error messages.
-  /// - Throws: ``LossKitCore/LossKitError/shapeMismatch(_:expected:actual:)``,
-  ///   ``LossKitCore/LossKitError/labelOutOfRange(loss:label:sample:classCount:ignoreIndex:)``,
-  ///   or the errors of ``LossKitCore/Targets/validatePerSampleArrays(loss:)``.
+  /// - Throws: ``LossKitError/shapeMismatch(_:expected:actual:)``,
+  ///   ``LossKitError/labelOutOfRange(loss:label:sample:classCount:ignoreIndex:)``,
+  ///   or the errors of ``Targets/validatePerSampleArrays(loss:)``.
   public func elementwiseTargets(like output: Tensor, loss: String) throws -> ElementwiseTargets {
     try validatePerSampleArrays(loss: loss)
     switch values {
