@@ -86,5 +86,8 @@ let package = Package(
       name: "LossKitTests", dependencies: ["LossKit", "LossKitTesting"],
       resources: [.copy("Fixtures")]),
     .target(name: "LossKitTesting", dependencies: ["LossKitCore"], path: "Tests/LossKitTesting"),
+    // Saves a model repeatedly, for the archive tests of concurrent and killed saves.
+    .executableTarget(
+      name: "losskit-test-saver", dependencies: ["LossKit"], path: "Tests/TestSaver"),
   ]
 )
