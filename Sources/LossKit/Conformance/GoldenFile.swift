@@ -27,18 +27,25 @@ public struct GoldenFile: Sendable, Codable {
       throw ConformanceError.unreadable(
         url.path, reason: "cannot read the file (\(error.localizedDescription))")
     }
+    try self.init(data: data, path: url.path)
+  }
+
+  /// Checks the contents of a golden file read from `path` (named in errors).
+  ///
+  /// - Throws: ``ConformanceError``, as ``init(contentsOf:)`` does.
+  public init(data: Data, path: String) throws {
     do {
       self = try JSONDecoder().decode(GoldenFile.self, from: data)
     } catch {
       throw ConformanceError.unreadable(
-        url.path, reason: "not a losskit-golden/1 JSON file (\(error))")
+        path, reason: "not a losskit-golden/1 JSON file (\(error))")
     }
     guard format == Self.supportedFormat else {
       throw ConformanceError.unreadable(
-        url.path, reason: "format is '\(format)', this build reads '\(Self.supportedFormat)'")
+        path, reason: "format is '\(format)', this build reads '\(Self.supportedFormat)'")
     }
     for index in cases.indices {
-      cases[index].file = url.path
+      cases[index].file = path
       try cases[index].validate()
     }
   }
