@@ -23,7 +23,7 @@ let fuzzTargets: [Target] =
     + fuzzHarnesses.map {
       .executableTarget(
         name: "fuzz-\($0)", dependencies: ["LossKit", "LossKitFuzzing"], path: "Tests/Fuzz/\($0)",
-        exclude: ["corpus"])
+        exclude: ["corpus", "dictionary"])
     }
 
 let package = Package(

@@ -26,10 +26,16 @@ build=(env LOSSKIT_FUZZ=1 swift build -c release --scratch-path "$scratch"
 lock=()
 if [ -n "${LOSSKIT_BUILD_LOCK:-}" ]; then lock=(flock "$LOSSKIT_BUILD_LOCK"); fi
 
+mkdir -p "$scratch"
 for name in "${harnesses[@]}"; do
   echo "--- building fuzz-$name"
-  "${lock[@]}" "${build[@]}" --product "fuzz-$name" 2>&1 | grep -v "warning: Cannot export" \
-    | grep -E "error|warning|Compiling|Build" || true
+  log="$scratch/build-$name.log"
+  if ! "${lock[@]}" "${build[@]}" --product "fuzz-$name" >"$log" 2>&1; then
+    grep -v "Cannot export local symbol" "$log" | tail -40
+    echo "building fuzz-$name failed; full log: $log"
+    exit 1
+  fi
+  grep -E "error:|warning:|Build of" "$log" | grep -v "Cannot export local symbol" || true
 done
 bin=$("${build[@]}" --show-bin-path)
 

@@ -150,6 +150,19 @@ import Testing
     }
   }
 
+  @Test("the system swaps two folders atomically here, and refuses to replace on a first save")
+  func systemRenames() throws {
+    let directory = try Fixture.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let (a, b) = (directory.appendingPathComponent("a"), directory.appendingPathComponent("b"))
+    try DirectoryStore.write(Self.files("A"), to: a)
+    try DirectoryStore.write(Self.files("B"), to: b)
+    let exchanged = FolderRename.exchange(a.path, b.path)
+    #expect(exchanged == 0, "renameat2/renamex_np unavailable: saves fall back to two renames")
+    if exchanged == 0 { #expect(try DirectoryStore.read(folder: a) == Self.files("B")) }
+    #expect(FolderRename.moveWithoutReplacing(a.path, to: b.path) == EEXIST)
+  }
+
   @Test(
     "plain file names stay inside the folder",
     arguments: [
