@@ -56,7 +56,8 @@ for name in "${harnesses[@]}"; do
     echo
   else
     failed=1
-    grep -E "ERROR|SUMMARY|Fatal error|fuzz property|==[0-9]+==" "$log" | head -20 || true
+    grep -E "ERROR|SUMMARY|Fatal error|fuzz property|==[0-9]+==" "$log" | head -20 \
+      || tail -5 "$log"
     sed -n 's/.*Test unit written to \(.*\)$/crashing input: \1/p' "$log"
     echo "fuzz-$name found a problem; full log: $log"
   fi
