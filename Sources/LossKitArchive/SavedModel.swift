@@ -224,7 +224,8 @@ public enum SavedModel {
       try manifest.training.trainer.validate()
       model = try registry.models.makeModel(
         kind: manifest.model.component.kind, version: manifest.model.component.version,
-        configuration: manifest.model.component.configuration)
+        configuration: manifest.model.component.configuration,
+        parameterBudget: weightsData.count / MemoryLayout<Float>.size)
     } catch let error as LossKitError {
       throw Self.isResolution(error)
         ? ArchiveError.unresolved(path: manifestPath, problem: error.description)
