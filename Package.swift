@@ -12,7 +12,7 @@ let tuned: [SwiftSetting] =
 // libFuzzer harnesses (Tests/Fuzz/NAME/main.swift), built only when LOSSKIT_FUZZ is set, by
 // Tests/Fuzz/run.sh with -sanitize=fuzzer,address: plain `swift build` and `swift test` never
 // see them. A new harness is a folder with its main.swift and a seed corpus, plus its name here.
-let fuzzHarnesses = ["safetensors", "ann", "golden", "loss-expression"]
+let fuzzHarnesses = ["safetensors", "ann", "golden", "loss-expression", "csv", "manifest"]
 let fuzzTargets: [Target] =
   Context.environment["LOSSKIT_FUZZ"] == nil
   ? []

@@ -77,7 +77,7 @@ public struct KindRegistry<Product>: Sendable {
   /// Adds an entry for a ``Registrable`` type, built by decoding its parameters (upgraded
   /// from the saved version by ``Registrable/upgrade(_:from:)``) as `Stored` and converting
   /// the result.
-  mutating func add<T: Registrable, Stored: Decodable>(
+  mutating func add<T: Registrable, Stored: Decodable & Sendable>(
     _ type: T.Type, defaults: JSONValue, decoding stored: Stored.Type,
     userInfo: @escaping @Sendable (KindRegistry) -> [CodingUserInfoKey: any Sendable] = { _ in
       [:]

@@ -5,7 +5,7 @@
 /// parameters or configuration. Raise ``version`` when their meaning changes, and either keep
 /// reading the old form (lower ``minimumVersion`` and translate it in
 /// ``upgrade(_:from:)``) or let old saves fail with a clear error.
-public protocol Registrable {
+public protocol Registrable: SendableMetatype {
   /// The name the type is saved and looked up by, such as `"focal"` or `"bilstm"`.
   static var name: String { get }
   /// The version of the saved parameters or configuration.
