@@ -13,8 +13,9 @@ import LossKitNN
 public final class Trainer {
   /// How to train.
   public struct Configuration: Sendable, Codable, Equatable {
-    /// Passes over the training data per ``fit(_:validation:)`` (default 6, the seed's).
-    public var epochs: Int = 6
+    /// Passes over the training data per ``fit(_:validation:)`` (default 10; early stopping
+    /// usually ends training sooner).
+    public var epochs: Int = 10
     /// Units per batch: windows for sequence models, rows otherwise (default 32 windows or
     /// 256 rows).
     public var batchSize: Int?
@@ -34,7 +35,7 @@ public final class Trainer {
 
     /// Creates a configuration.
     public init(
-      epochs: Int = 6, batchSize: Int? = nil, seed: UInt64 = 0, gradientClipNorm: Double? = 5,
+      epochs: Int = 10, batchSize: Int? = nil, seed: UInt64 = 0, gradientClipNorm: Double? = 5,
       monitor: String = "val_macro_f1", patience: Int? = 3, restoreBestWeights: Bool = true
     ) {
       self.epochs = epochs

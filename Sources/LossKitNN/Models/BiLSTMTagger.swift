@@ -24,7 +24,7 @@ public final class BiLSTMTagger: Model {
     public var input: InputShape
     /// The classification heads.
     public var heads: [HeadShape]
-    /// The width of a line's encoding (default 64).
+    /// The width of a line's encoding (default 128, the seed's line embedding).
     public var embeddingSize: Int
     /// The state width of each LSTM direction (default 128, the seed's).
     public var hiddenSize: Int
@@ -37,7 +37,7 @@ public final class BiLSTMTagger: Model {
 
     /// Creates a configuration.
     public init(
-      input: InputShape, heads: [HeadShape], embeddingSize: Int = 64, hiddenSize: Int = 128,
+      input: InputShape, heads: [HeadShape], embeddingSize: Int = 128, hiddenSize: Int = 128,
       numLayers: Int = 2, dropout: Float = 0.3, seed: UInt64 = 0
     ) {
       self.input = input
