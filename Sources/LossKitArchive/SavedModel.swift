@@ -222,6 +222,15 @@ public enum SavedModel {
       try manifest.pipeline.validate()
       for target in manifest.targets { try target.validate() }
       try manifest.training.trainer.validate()
+      for (target, scaling) in manifest.calibration {
+        guard manifest.targets.contains(where: { $0.name == target }),
+          scaling.temperature.isFinite, scaling.temperature > 1e-6, scaling.temperature < 1e6
+        else {
+          throw LossKitError.invalidParameter(
+            loss: "calibration", name: target,
+            reason: "temperature \(scaling.temperature) is not in 1e-6…1e6, or names no target")
+        }
+      }
       model = try registry.models.makeModel(
         kind: manifest.model.component.kind, version: manifest.model.component.version,
         configuration: manifest.model.component.configuration,
