@@ -67,8 +67,10 @@ let package = Package(
       ]),
     .executableTarget(
       name: "losskit",
-      dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-    ),
+      dependencies: [
+        "LossKit", "LossKitRedis",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .executableTarget(
       name: "losskit-bench",
       dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -13,15 +13,20 @@ import LossKitCore
 /// Offsets are relative to the start of the data; tensors are stored in name order, packed;
 /// the header is padded with spaces to a multiple of 8 bytes.
 public enum Safetensors {
-  /// Encodes named tensors (`F32`) and string metadata.
-  public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
+  /// Encodes named tensors (`F32` unless `elementType` says otherwise) and string metadata.
+  ///
+  /// - Throws: ``ArchiveError/writeFailed(path:reason:)`` for a value `elementType` cannot hold.
+  public static func encode(
+    _ tensors: [String: Tensor], metadata: [String: String] = [:],
+    elementType: ElementType = .float32
+  ) throws -> Data {
     var header: [String: Any] = [:]
     var offset = 0
     let names = tensors.keys.sorted()
     for name in names {
       let tensor = tensors[name]!
-      let bytes = tensor.count * 4
-      header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
+      let bytes = tensor.count * elementType.byteCount
+      header[name] = ["dtype": elementType.rawValue, "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
       offset += bytes
     }
     if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -30,13 +35,7 @@ public enum Safetensors {
     var data = Data(capacity: 8 + json.count + offset)
     withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(json)
-    for name in names {
-      tensors[name]!.withUnsafeBufferPointer { values in
-        for value in values {
-          withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-        }
-      }
-    }
+    for name in names { try append(tensors[name]!, named: name, as: elementType, to: &data) }
     return data
   }
 
@@ -70,19 +69,15 @@ public enum Safetensors {
       else {
         throw ArchiveError.corrupt(path: path, reason: "tensor '\(name)' has an incomplete header entry")
       }
-      guard dtype == "F32" else {
-        throw ArchiveError.corrupt(path: path, reason: "tensor '\(name)' is \(dtype); LossKit reads F32")
+      guard let type = ElementType(rawValue: dtype) else {
+        throw ArchiveError.corrupt(path: path, reason: "tensor '\(name)' is \(dtype); LossKit reads F32 and F16")
       }
       let count = shape.reduce(1, *)
-      guard offsets[0] >= 0, offsets[1] == offsets[0] + count * 4, offsets[1] <= dataLength else {
+      guard offsets[0] >= 0, offsets[1] == offsets[0] + count * type.byteCount, offsets[1] <= dataLength else {
         throw ArchiveError.corrupt(path: path, reason: "tensor '\(name)' spans bytes \(offsets) of \(dataLength); the file is truncated or inconsistent")
       }
-      var scalars = [Float](repeating: 0, count: count)
-      data.withUnsafeBytes { raw in
-        let base = raw.baseAddress! + headerEnd + offsets[0]
-        for i in 0..<count {
-          scalars[i] = Float(bitPattern: UInt32(littleEndian: (base + 4 * i).loadUnaligned(as: UInt32.self)))
-        }
+      let scalars = data.withUnsafeBytes {
+        Self.scalars($0, at: headerEnd + offsets[0], count: count, as: type)
       }
       tensors[name] = try Tensor(shape: shape, scalars: scalars)
     }
