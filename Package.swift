@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "LossKit", targets: ["LossKit"]),
     .library(name: "LossKitRedis", targets: ["LossKitRedis"]),
+    .library(name: "LossKitC", type: .dynamic, targets: ["LossKitC"]),
     .library(name: "LossKitDifferentiable", targets: ["LossKitDifferentiable"]),
     .executable(name: "losskit", targets: ["losskit"]),
     .executable(name: "losskit-bench", targets: ["losskit-bench"]),
@@ -58,6 +59,8 @@ let package = Package(
         "LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining", "LossKitCustom",
       ]),
     .target(name: "LossKitRedis", dependencies: ["LossKitArchive"]),
+    // The C API (include/losskit.h) over saved models, for Python and other languages.
+    .target(name: "LossKitC", dependencies: ["LossKit", "LossKitRedis"], exclude: ["include"]),
     .target(
       name: "LossKit",
       dependencies: [
@@ -105,6 +108,7 @@ let package = Package(
       name: "losskit-test-reload", dependencies: ["LossKitTestModels"],
       path: "Tests/LossKitTestReload"),
     .testTarget(name: "LossKitRedisTests", dependencies: ["LossKitRedis"]),
+    .testTarget(name: "LossKitCTests", dependencies: ["LossKitC", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"],
       exclude: ["Fixtures"]),

@@ -50,15 +50,25 @@ extension TrainedModel {
   /// exactly as for a file): the same numbers as `losskit predict` on a `.txt` file of these
   /// lines.
   ///
+  /// - Throws: As ``LabeledCorpus/init(lines:document:pipeline:)``, and model errors.
+  public func predictions(lines: [String], document: String = "document") throws
+    -> [HeadPredictions]
+  {
+    try predictions(LabeledCorpus(lines: lines, document: document, pipeline: pipeline))
+  }
+}
+
+extension LabeledCorpus {
+  /// The unlabelled corpus of one document's lines, in reading order.
+  ///
   /// - Parameters:
   ///   - lines: The document's lines; blank lines are rows too (a `.txt` file's blank lines
   ///     are skipped, so leave them out to match it).
   ///   - document: The document's name, for messages.
+  ///   - pipeline: The model's input pipeline.
   /// - Throws: ``DataError/unreadable(path:reason:)`` for a line containing a line break, or
-  ///   a model that reads CSV columns rather than text; model errors.
-  public func predictions(lines: [String], document: String = "document") throws
-    -> [HeadPredictions]
-  {
+  ///   a pipeline that reads CSV columns rather than text.
+  public init(lines: [String], document: String, pipeline: InputPipeline) throws {
     guard pipeline.featurizer != nil, pipeline.numericColumns.isEmpty else {
       throw DataError.unreadable(
         path: document,
@@ -76,6 +86,6 @@ extension TrainedModel {
       lines: lines.enumerated().map {
         AnnotatedLine(text: $0.element, label: "", rawLabel: "", lineNumber: $0.offset + 1)
       })
-    return try predictions(corpus(.annotated([page]), labelled: false))
+    try self.init(.annotated([page]), pipeline: pipeline, targets: [])
   }
 }
