@@ -107,7 +107,8 @@ let package = Package(
     .executableTarget(
       name: "losskit-test-reload", dependencies: ["LossKitTestModels"],
       path: "Tests/LossKitTestReload"),
-    .testTarget(name: "LossKitRedisTests", dependencies: ["LossKitRedis"]),
+    .testTarget(
+      name: "LossKitRedisTests", dependencies: ["LossKitRedis", "LossKit", "LossKitTesting", "losskit"]),
     .testTarget(name: "LossKitCTests", dependencies: ["LossKitC", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"],
