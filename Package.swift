@@ -9,6 +9,23 @@ let targetCPU = Context.environment["LOSSKIT_TARGET_CPU"].flatMap { $0.isEmpty ?
 let tuned: [SwiftSetting] =
   targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("LOSSKIT_FMA")] } ?? []
 
+// libFuzzer harnesses (Tests/Fuzz/NAME/main.swift), built only when LOSSKIT_FUZZ is set, by
+// Tests/Fuzz/run.sh with -sanitize=fuzzer,address: plain `swift build` and `swift test` never
+// see them. A new harness is a folder with its main.swift and a seed corpus, plus its name here.
+let fuzzHarnesses = ["safetensors", "ann", "golden", "loss-expression"]
+let fuzzTargets: [Target] =
+  Context.environment["LOSSKIT_FUZZ"] == nil
+  ? []
+  : [
+    .target(name: "CLossKitFuzzDriver", path: "Tests/Fuzz/Driver"),
+    .target(name: "LossKitFuzzing", dependencies: ["CLossKitFuzzDriver"], path: "Tests/Fuzz/Support"),
+  ]
+    + fuzzHarnesses.map {
+      .executableTarget(
+        name: "fuzz-\($0)", dependencies: ["LossKit", "LossKitFuzzing"], path: "Tests/Fuzz/\($0)",
+        exclude: ["corpus", "dictionary"])
+    }
+
 let package = Package(
   name: "LossKit",
   platforms: [.macOS(.v15)],
@@ -131,5 +148,8 @@ let package = Package(
       name: "LossKitTests", dependencies: ["LossKit", "LossKitTesting"],
       resources: [.copy("Fixtures")]),
     .target(name: "LossKitTesting", dependencies: ["LossKitCore"], path: "Tests/LossKitTesting"),
-  ]
+    // Saves a model repeatedly, for the archive tests of concurrent and killed saves.
+    .executableTarget(
+      name: "losskit-test-saver", dependencies: ["LossKit"], path: "Tests/TestSaver"),
+  ] + fuzzTargets
 )

@@ -16,6 +16,9 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible, L
   case notFound(name: String, store: String, available: [String])
   /// Writing failed.
   case writeFailed(path: String, reason: String)
+  /// A saved model names a loss, model kind or optimizer (or a version of one) that this
+  /// program does not know; `problem` says what to register or load.
+  case unresolved(path: String, problem: String)
 
   /// The problem and what to do.
   public var description: String {
@@ -35,6 +38,7 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible, L
       return "no model named '\(name)' in \(store); "
         + (available.isEmpty ? "the store is empty" : "stored: \(available.joined(separator: ", "))")
     case .writeFailed(let path, let reason): return "cannot write \(path): \(reason)"
+    case .unresolved(let path, let problem): return "\(path): \(problem)"
     }
   }
 

@@ -17,7 +17,9 @@ public struct DirectoryStore: ModelStore {
   public let directory: URL
 
   /// A store in `directory`, or the default location.
-  public init(directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+  public init(
+    directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) {
     if let directory {
       self.directory = directory
     } else if let path = environment["LOSSKIT_MODELS"], !path.isEmpty {
@@ -71,18 +73,15 @@ public struct DirectoryStore: ModelStore {
     }
   }
 
-  /// Deletes a named model.
+  /// Deletes a named model. The name disappears in one rename, so a reader never sees a
+  /// half-deleted model, and a save of the same name waits for the deletion to finish.
   ///
-  /// - Throws: ``ArchiveError/notFound(name:store:available:)``.
+  /// - Throws: ``ArchiveError/notFound(name:store:available:)``, or
+  ///   ``ArchiveError/writeFailed(path:reason:)``.
   public func delete(named name: String) throws {
     let folder = try url(for: name)
-    guard FileManager.default.fileExists(atPath: folder.path) else {
+    guard try AtomicFolder.remove(folder) else {
       throw ArchiveError.notFound(name: name, store: directory.path, available: list().map(\.name))
-    }
-    do {
-      try FileManager.default.removeItem(at: folder)
-    } catch {
-      throw ArchiveError.writeFailed(path: folder.path, reason: error.localizedDescription)
     }
   }
 
@@ -96,15 +95,24 @@ public struct DirectoryStore: ModelStore {
     try Self.write(files, to: try url(for: name))
   }
 
-  /// Writes files into a folder atomically (see ``write(_:named:)``).
+  /// Writes files into a folder atomically (see ``write(_:named:)``): readers see the previous
+  /// model until the new one is complete and on disk, a failure at any step leaves the previous
+  /// one in place, and concurrent saves of one folder take turns (see `AtomicFolder`).
   ///
   /// - Throws: ``ArchiveError/invalidName(_:)`` for a file name that would leave the folder,
   ///   or ``ArchiveError/writeFailed(path:reason:)``.
   public static func write(_ files: ModelFiles, to folder: URL) throws {
+    try write(files, to: folder, swap: .atomic, failingAt: nil)
+  }
+
+  /// ``write(_:to:)`` with the swap method chosen and a failure injected at one step (tests).
+  static func write(
+    _ files: ModelFiles, to folder: URL, swap: AtomicFolder.Swap, failingAt step: AtomicFolder.Step?
+  ) throws {
     for name in files.files.keys where !Self.isPlainRelativePath(name) {
       throw ArchiveError.invalidName(name)
     }
-    try AtomicFolder.write(to: folder) { temporary in
+    try AtomicFolder.write(to: folder, swap: swap, failingAt: step) { temporary in
       for (name, data) in files.files {
         let url = temporary.appendingPathComponent(name)
         try FileManager.default.createDirectory(
@@ -119,40 +127,19 @@ public struct DirectoryStore: ModelStore {
   /// - Throws: ``ArchiveError/notFound(name:store:available:)`` listing the stored names.
   public func read(named name: String) throws -> ModelFiles {
     let folder = try url(for: name)
-    guard FileManager.default.fileExists(atPath: folder.path) else {
+    guard AtomicFolder.recoverIfMissing(folder) else {
       throw ArchiveError.notFound(name: name, store: location, available: try names())
     }
     return try Self.read(folder: folder)
   }
 
-  /// Reads every regular file under a folder, by relative path.
+  /// Reads every file under a folder, by relative path, as one snapshot: if another process
+  /// replaces the folder meanwhile, the files still all come from one save.
   ///
-  /// - Throws: ``ArchiveError/missingFile(path:)`` or ``ArchiveError/corrupt(path:reason:)``.
+  /// - Throws: ``ArchiveError/missingFile(path:)`` or ``ArchiveError/corrupt(path:reason:)``
+  ///   (for an unreadable file, or a symbolic link: a model holds plain files only).
   public static func read(folder: URL) throws -> ModelFiles {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    else {
-      throw ArchiveError.missingFile(path: folder.path)
-    }
-    var files = ModelFiles()
-    let root = folder.standardizedFileURL.path
-    guard let walker = FileManager.default.enumerator(atPath: root) else {
-      throw ArchiveError.corrupt(path: root, reason: "the folder cannot be listed")
-    }
-    while let relative = walker.nextObject() as? String {
-      let path = root + "/" + relative
-      var directory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &directory),
-        !directory.boolValue
-      else { continue }
-      do {
-        files[relative] = try Data(contentsOf: URL(fileURLWithPath: path))
-      } catch {
-        throw ArchiveError.corrupt(path: path, reason: error.localizedDescription)
-      }
-    }
-    return files
+    try FolderSnapshot.read(folder)
   }
 
   /// One file of a named model, read without the others.
@@ -178,15 +165,20 @@ public struct DirectoryStore: ModelStore {
   /// Deletes a named model (see ``delete(named:)``).
   public func remove(named name: String) throws { try delete(named: name) }
 
-  /// Whether a name is one plain file name (no folder, not `.` or `..`).
-  public static func isPlainFileName(_ name: String) -> Bool {
-    !name.isEmpty && !name.contains("/") && !name.contains("\\") && name != "." && name != ".."
-      && !name.contains("\0")
+  /// Whether a file name inside a model is relative, without `..`, `.` or empty components
+  /// (so it names a file inside the model's folder), and free of NUL and backslash.
+  package static func isPlainRelativePath(_ name: String) -> Bool {
+    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+    return !name.hasPrefix("/") && !name.contains("\0") && !name.contains("\\")
+      && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
   }
 
-  /// Whether a file name inside a model is relative, without `..` or empty components.
-  static func isPlainRelativePath(_ name: String) -> Bool {
-    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-    return !name.hasPrefix("/") && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+  /// Whether `name` is a plain file name that can only name a file directly inside a model's
+  /// folder: one path component (no `/` or `\`), not `.` or `..`, not hidden (no leading `.`),
+  /// without NUL, at most 255 bytes. What a manifest says its weights file is called
+  /// (`weightsFile`) must pass, or `../../x` would read outside the folder.
+  package static func isPlainFileName(_ name: String) -> Bool {
+    !name.isEmpty && name.utf8.count <= 255 && !name.hasPrefix(".")
+      && !name.contains { $0 == "/" || $0 == "\\" || $0 == "\0" }
   }
 }

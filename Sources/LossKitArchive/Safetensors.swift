@@ -15,7 +15,8 @@ import LossKitCore
 public enum Safetensors {
   /// Encodes named tensors (`F32` unless `elementType` says otherwise) and string metadata.
   ///
-  /// - Throws: ``ArchiveError/writeFailed(path:reason:)`` for a value `elementType` cannot hold.
+  /// - Throws: ``ArchiveError/writeFailed(path:reason:)`` for a value `elementType` cannot
+  ///   hold.
   public static func encode(
     _ tensors: [String: Tensor], metadata: [String: String] = [:],
     elementType: ElementType = .float32
@@ -26,7 +27,10 @@ public enum Safetensors {
     for name in names {
       let tensor = tensors[name]!
       let bytes = tensor.count * elementType.byteCount
-      header[name] = ["dtype": elementType.rawValue, "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
+      header[name] = [
+        "dtype": elementType.rawValue, "shape": tensor.shape,
+        "data_offsets": [offset, offset + bytes],
+      ]
       offset += bytes
     }
     if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -39,48 +43,45 @@ public enum Safetensors {
     return data
   }
 
-  /// Decodes every tensor and the metadata, validating the layout.
+  /// Decodes every tensor and the metadata, validating the layout before anything is sized
+  /// from it (see ``Header``): the header's length, its JSON, each tensor's dtype, shape and
+  /// offsets, and that the tensors tile the data exactly. The work and memory are linear in
+  /// the file's length.
   ///
-  /// - Throws: ``ArchiveError/corrupt(path:reason:)`` naming `path` for a truncated file, a bad
-  ///   header, an unsupported dtype, or offsets outside the data.
-  public static func decode(_ data: Data, path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-    guard data.count >= 8 else {
-      throw ArchiveError.corrupt(path: path, reason: "\(data.count) bytes is too short for a safetensors file")
-    }
-    let headerLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-    guard headerLength <= UInt64(data.count - 8) else {
-      throw ArchiveError.corrupt(path: path, reason: "the header claims \(headerLength) bytes but the file has \(data.count - 8) after its length; the file is truncated")
-    }
-    let headerEnd = 8 + Int(headerLength)
-    guard let header = try? JSONSerialization.jsonObject(with: data[8..<headerEnd]) as? [String: Any] else {
-      throw ArchiveError.corrupt(path: path, reason: "the header is not a JSON object")
-    }
-    let dataLength = data.count - headerEnd
+  /// - Throws: ``ArchiveError/corrupt(path:reason:)`` naming `path`, the tensor, what is wrong
+  ///   and what to do.
+  public static func decode(
+    _ data: Data, path: String
+  ) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    let header = try Header(data, path: path)
     var tensors: [String: Tensor] = [:]
-    var metadata: [String: String] = [:]
-    for (name, value) in header {
-      if name == "__metadata__" {
-        metadata = value as? [String: String] ?? [:]
-        continue
+    tensors.reserveCapacity(header.entries.count)
+    try data.withUnsafeBytes { raw in
+      for entry in header.entries {
+        let start = header.dataStart + entry.begin
+        guard entry.elementType == .float32 else {
+          tensors[entry.name] = try Tensor(
+            shape: entry.shape,
+            scalars: scalars(raw, at: start, count: entry.count, as: entry.elementType))
+          continue
+        }
+        var scalars = [Float](repeating: 0, count: entry.count)
+        scalars.withUnsafeMutableBytes { destination in
+          #if _endian(little)
+            destination.copyMemory(
+              from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + entry.byteCount)]))
+          #else
+            for i in 0..<entry.count {
+              let bits = UInt32(
+                littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self))
+              destination.storeBytes(
+                of: Float(bitPattern: bits), toByteOffset: 4 * i, as: Float.self)
+            }
+          #endif
+        }
+        tensors[entry.name] = try Tensor(shape: entry.shape, scalars: scalars)
       }
-      guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-        let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
-        offsets.count == 2
-      else {
-        throw ArchiveError.corrupt(path: path, reason: "tensor '\(name)' has an incomplete header entry")
-      }
-      guard let type = ElementType(rawValue: dtype) else {
-        throw ArchiveError.corrupt(path: path, reason: "tensor '\(name)' is \(dtype); LossKit reads F32 and F16")
-      }
-      let count = shape.reduce(1, *)
-      guard offsets[0] >= 0, offsets[1] == offsets[0] + count * type.byteCount, offsets[1] <= dataLength else {
-        throw ArchiveError.corrupt(path: path, reason: "tensor '\(name)' spans bytes \(offsets) of \(dataLength); the file is truncated or inconsistent")
-      }
-      let scalars = data.withUnsafeBytes {
-        Self.scalars($0, at: headerEnd + offsets[0], count: count, as: type)
-      }
-      tensors[name] = try Tensor(shape: shape, scalars: scalars)
     }
-    return (tensors, metadata)
+    return (tensors, header.metadata)
   }
 }

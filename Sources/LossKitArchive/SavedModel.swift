@@ -228,10 +228,12 @@ public enum SavedModel {
       try manifest.training.trainer.validate()
       model = try registry.models.makeModel(
         kind: manifest.model.component.kind, version: manifest.model.component.version,
-        configuration: manifest.model.component.configuration)
+        configuration: manifest.model.component.configuration,
+        parameterBudget: weightsData.count / MemoryLayout<Float>.size)
     } catch let error as LossKitError {
-      if case .unknownName = error { throw error }
-      throw corrupt(error.description)
+      throw Self.isResolution(error)
+        ? ArchiveError.unresolved(path: manifestPath, problem: error.description)
+        : corrupt(error.description)
     }
     try checkAgreement(manifest, model: model, corrupt: corrupt)
     let (tensors, _) = try Safetensors.decode(weightsData, path: weightsPath)
@@ -276,10 +278,17 @@ public enum SavedModel {
           libraries, searching: folders + LossLibraries.searchFolders(savedModel: nil),
           into: &losses)
       }
-      trained.loss = try losses.makeLoss(from: spec)
-      let optimizer = try registry.optimizers.makeOptimizer(
-        kind: description.kind, version: description.version,
-        configuration: description.configuration)
+      let optimizer: any Optimizer
+      do {
+        trained.loss = try losses.makeLoss(from: spec)
+        optimizer = try registry.optimizers.makeOptimizer(
+          kind: description.kind, version: description.version,
+          configuration: description.configuration)
+      } catch let error as LossKitError {
+        throw Self.isResolution(error)
+          ? ArchiveError.unresolved(path: manifestPath, problem: error.description)
+          : corrupt(error.description)
+      }
       let state = tensors.filter { $0.key.hasPrefix("optimizer/") }
         .reduce(into: [String: Tensor]()) { $0[String($1.key.dropFirst(10))] = $1.value }
       do {
@@ -317,6 +326,15 @@ public enum SavedModel {
       throw ArchiveError.writeFailed(path: folder.path, reason: error.localizedDescription)
     }
     return folder
+  }
+
+  /// Whether an error is about a name or version this program does not know (rather than a
+  /// damaged value).
+  static func isResolution(_ error: LossKitError) -> Bool {
+    switch error {
+    case .unknownName, .unsupportedVersion: return true
+    default: return false
+    }
   }
 
   /// Checks that the targets and the pipeline agree with the model: an output for every

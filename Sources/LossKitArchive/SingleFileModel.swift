@@ -17,9 +17,6 @@ public enum SingleFileModel {
   /// The metadata key that holds the manifest.
   public static let manifestKey = "losskit.manifest"
 
-  /// The largest header accepted, as Python's `safetensors` allows (100 MB).
-  static let maxHeaderBytes = 100_000_000
-
   /// The model's files as one buffer: the weights file with the manifest added to its
   /// header (the tensors' bytes are copied unchanged, whatever their dtype).
   ///
@@ -95,10 +92,10 @@ public enum SingleFileModel {
     let length = data.prefix(8).withUnsafeBytes {
       UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))
     }
-    guard length <= UInt64(min(data.count - 8, maxHeaderBytes)) else {
+    guard length <= UInt64(min(data.count - 8, Safetensors.maximumHeaderLength)) else {
       throw corrupt(
         "its first 8 bytes announce a \(length)-byte header, but \(data.count - 8) bytes "
-          + "follow (at most \(maxHeaderBytes) are accepted)")
+          + "follow (at most \(Safetensors.maximumHeaderLength) are accepted)")
     }
     let start = data.startIndex + 8
     let end = start + Int(length)

@@ -33,6 +33,10 @@ public struct CompositeLoss: Loss {
   /// The terms, in order.
   public var terms: [Term]
 
+  /// The largest magnitude of a term weight. Gradients are scaled by the weight in `Float`,
+  /// so a weight such as `1e308` would turn finite gradients and values into infinities.
+  public static let largestWeight = 1e6
+
   /// An empty composite, whose value is 0.
   public init() { terms = [] }
 
@@ -82,8 +86,8 @@ public struct CompositeLoss: Loss {
 
   /// Evaluates every term, weighting values and gradients.
   ///
-  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for a non-finite weight,
-  ///   or whatever a term throws.
+  /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` for a weight that is not
+  ///   finite or exceeds ``largestWeight`` in magnitude, or whatever a term throws.
   public func evaluate(
     _ outputs: [String: Tensor], _ targets: [String: Targets], scale: Float,
     gradients: inout GradientBuffers
@@ -92,9 +96,11 @@ public struct CompositeLoss: Loss {
     var leafValues: [Double] = []
     leafValues.reserveCapacity(terms.count)
     for term in terms {
-      guard term.weight.isFinite else {
+      guard term.weight.isFinite, abs(term.weight) <= Self.largestWeight else {
         throw LossKitError.invalidParameter(
-          loss: Self.name, name: "weight", reason: "term weight \(term.weight) is not finite")
+          loss: Self.name, name: "weight",
+          reason: "term weight \(term.weight) is not within ±\(Self.largestWeight); weights are "
+            + "relative (0.7*focal+0.3*supcon): scale them down")
       }
       let value = try term.loss.evaluate(
         outputs, targets, scale: scale * Float(term.weight), gradients: &gradients)

@@ -39,6 +39,11 @@ public protocol Model: AnyObject, Registrable {
   /// size comes from the data (the default).
   static var defaultConfiguration: Configuration? { get }
 
+  /// The number of trainable values a model of `configuration` has, computed without building
+  /// it, or `nil` when unknown (the default). Loaders compare it with the weights file before
+  /// allocating anything.
+  static func parameterCount(of configuration: Configuration) -> Int?
+
   /// Whether the model reads windows of consecutive rows (``FeatureBatch/sequence``) rather
   /// than one row at a time (default `false`).
   static var readsSequences: Bool { get }
@@ -74,6 +79,9 @@ extension Model {
 
   /// One row at a time.
   public static var readsSequences: Bool { false }
+
+  /// Unknown.
+  public static func parameterCount(of configuration: Configuration) -> Int? { nil }
 
   /// `logits` for a lone head (or no per-head outputs), else `logits_<target>`.
   public func outputName(forTarget target: String) -> String? {

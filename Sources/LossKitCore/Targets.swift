@@ -50,7 +50,7 @@ public struct Targets: Sendable, Equatable {
     classIndices: [Int32], shape: [Int], ignoreIndex: Int32 = Targets.defaultIgnoreIndex,
     sampleWeights: [Float]? = nil, mask: [Float]? = nil
   ) throws {
-    guard shape.reduce(1, *) == classIndices.count else {
+    guard Tensor.elementCount(of: shape) == classIndices.count else {
       throw LossKitError.shapeMismatch(
         "class-index targets", expected: shape, actual: [classIndices.count])
     }

@@ -17,9 +17,9 @@ public struct Tensor: Sendable, Equatable, Hashable {
   /// Creates a tensor from a shape and row-major elements.
   ///
   /// - Throws: ``LossKitError/shapeMismatch(_:expected:actual:)`` when the element count is not
-  ///   the product of the shape, or a dimension is negative.
+  ///   the product of the shape, a dimension is negative, or the product overflows.
   public init(shape: [Int], scalars: [Float]) throws {
-    guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == scalars.count else {
+    guard Tensor.elementCount(of: shape) == scalars.count else {
       throw LossKitError.shapeMismatch(
         "tensor elements", expected: shape, actual: [scalars.count])
     }

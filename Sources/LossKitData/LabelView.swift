@@ -30,12 +30,6 @@ public enum LabelView: Sendable, Equatable, Codable {
     }
   }
 
-  /// Whether the view reads a CSV column.
-  public var isColumn: Bool {
-    if case .column = self { return true }
-    return false
-  }
-
   /// The class names for training data with these raw labels and counts: the collapsed
   /// labels (kept labels first), the frequent labels sorted plus `other`, or every label
   /// sorted.

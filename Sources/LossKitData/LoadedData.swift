@@ -41,12 +41,6 @@ public enum LoadedData: Sendable {
     return .annotated(documents)
   }
 
-  /// Whether the data is CSV tables.
-  public var isTabular: Bool {
-    if case .tables = self { return true }
-    return false
-  }
-
   /// The number of rows.
   public var rowCount: Int {
     switch self {

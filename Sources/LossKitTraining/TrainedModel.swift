@@ -112,11 +112,6 @@ public final class TrainedModel {
     let run = try Trainer(
       model: model, loss: loss, optimizer: optimizer, configuration: configuration,
       batching: batching, observer: observer, state: state)
-    for summary in Self.weightSummaries(
-      try loss.prepared(forTargets: training.lossContexts), contexts: training.lossContexts)
-    {
-      observer?.note(summary)
-    }
     let history = try run.fit(training, validation: validation)
     state = run.state
     loss = run.loss
@@ -162,17 +157,5 @@ public final class TrainedModel {
         probabilities: scores.scalars, labels: target.labels, labelNames: target.labelNames)
     }
     return reports
-  }
-
-  /// The class-weight tables of every weighted term of a loss, each with its target set's
-  /// counts.
-  static func weightSummaries(_ loss: any Loss, contexts: [String: LossContext]) -> [String] {
-    if let composite = loss as? CompositeLoss {
-      return composite.terms.flatMap { weightSummaries($0.loss, contexts: contexts) }
-    }
-    guard let reporting = loss as? any ClassWeightReporting, let target = loss.targetNames.first,
-      let context = contexts[target], let table = reporting.classWeightSummary(for: context)
-    else { return [] }
-    return contexts.count > 1 ? ["\(target): " + table] : [table]
   }
 }

@@ -127,7 +127,9 @@ public final class Trainer {
   public func fit(_ training: LabeledCorpus, validation: LabeledCorpus? = nil) throws
     -> TrainingHistory
   {
-    loss = try loss.prepared(forTargets: training.lossContexts)
+    let contexts = training.lossContexts
+    loss = try loss.prepared(forTargets: contexts)
+    for table in Self.weightSummaries(loss, contexts: contexts) { observer?.note(table) }
     let heads = try predictionHeads(for: validation ?? training)
     if let last = state.lastWeights {
       try assign(last)
@@ -226,6 +228,18 @@ public final class Trainer {
       }
     }
     return run
+  }
+
+  /// The class-weight tables of every weighted term of a loss, each with its target set's
+  /// counts.
+  static func weightSummaries(_ loss: any Loss, contexts: [String: LossContext]) -> [String] {
+    if let composite = loss as? CompositeLoss {
+      return composite.terms.flatMap { weightSummaries($0.loss, contexts: contexts) }
+    }
+    guard let reporting = loss as? any ClassWeightReporting, let target = loss.targetNames.first,
+      let context = contexts[target], let table = reporting.classWeightSummary(for: context)
+    else { return [] }
+    return contexts.count > 1 ? ["\(target): " + table] : [table]
   }
 
   /// The model's parameters by name.

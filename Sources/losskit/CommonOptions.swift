@@ -148,7 +148,9 @@ struct LossOptions: ParsableArguments {
 
   /// Whether any loss option was given.
   var anyGiven: Bool {
-    loss.value != nil || ((try? configuration().options.isEmpty) == false)
+    loss.value != nil || gamma.value != nil || alpha.value != nil || labelSmoothing.value != nil
+      || focalLabels != nil || weightStrategy != nil || !classWeight.isEmpty
+      || temperature.value != nil
   }
 }
 

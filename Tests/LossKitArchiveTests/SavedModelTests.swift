@@ -55,7 +55,8 @@ import Testing
     do {
       _ = try SavedModel.load(from: folder, registry: .standard, for: .training)
       Issue.record("expected an unknown-loss error")
-    } catch let error as LossKitError {
+    } catch let error as ArchiveError {
+      #expect(error.description.contains(folder.appendingPathComponent("manifest.json").path))
       #expect(error.description.contains("unknown loss 'hinge'"))
       #expect(error.description.contains("registry.register(MyLoss.self)"))
       #expect(error.description.contains("--plugin"))

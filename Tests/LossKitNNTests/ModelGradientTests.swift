@@ -219,3 +219,31 @@ func gradientProblems(
     #expect(try a.forward(batch, training: true)["logits"] == b.forward(batch, training: true)["logits"])
   }
 }
+
+@Suite struct ParameterCountTests {
+  @Test("each built-in kind counts its parameters from its configuration, as built")
+  func countsMatch() throws {
+    let input = InputShape(buckets: 50, denseWidth: 3)
+    let heads = [HeadShape(name: "a", classes: 3), HeadShape(name: "b", classes: 4)]
+    let logistic = try LogisticRegression(.init(input: input, heads: heads))
+    #expect(LogisticRegression.parameterCount(of: logistic.configuration) == logistic.parameterCount)
+    let mlp = try MultilayerPerceptron(.init(input: input, heads: heads, hiddenSize: 7))
+    #expect(MultilayerPerceptron.parameterCount(of: mlp.configuration) == mlp.parameterCount)
+    let bilstm = try BiLSTMTagger(
+      .init(input: input, heads: heads, embeddingSize: 5, hiddenSize: 6, numLayers: 3))
+    #expect(BiLSTMTagger.parameterCount(of: bilstm.configuration) == bilstm.parameterCount)
+  }
+
+  @Test("a configuration over the budget is refused before anything is built")
+  func budget() throws {
+    var registry = ModelRegistry()
+    try registry.register(MultilayerPerceptron.self)
+    let configuration = try JSONValue(
+      encoding: MultilayerPerceptron.Configuration(
+        input: InputShape(buckets: 1 << 20, denseWidth: 0), heads: [.labels(classes: 2)],
+        hiddenSize: 512))
+    #expect(throws: LossKitError.self) {
+      try registry.makeModel(kind: "mlp", version: 2, configuration: configuration, parameterBudget: 1000)
+    }
+  }
+}

@@ -145,3 +145,15 @@ import Testing
     #expect((terms[0].loss as? FocalLoss)?.gamma == 2.5)
   }
 }
+
+@Suite struct LossExpressionFuzzRegressionTests {
+  // Found by Tests/Fuzz/loss-expression: the loss built, then evaluated to +infinity.
+  @Test func aHugeTermWeightIsAnErrorWhenEvaluated() throws {
+    let loss = try LossConfiguration(expression: "standard + 2*contrastive + 01e308*contrastive")
+      .makeLoss(registry: .standard)
+    let logits = try Tensor(shape: [2, 2], scalars: [1, 0, 0, 1])
+    #expect(throws: LossKitError.self) {
+      try loss(["logits": logits, "embeddings": logits], ["labels": Targets(classIndices: [0, 1])])
+    }
+  }
+}

@@ -16,6 +16,7 @@ public enum ConformanceRunner {
   /// Evaluates one case; never throws (a malformed or unknown case is a failed result).
   public static func run(_ golden: GoldenCase) -> ConformanceResult {
     do {
+      try golden.validate()
       if golden.kind == "class_weights" { return try classWeights(golden) }
       let (loss, outputs, targets) = try lossAndInputs(golden)
       let result = try loss(outputs, targets)
@@ -48,14 +49,16 @@ public enum ConformanceRunner {
       let loss = try BinaryFocalLoss.torchvision(
         alpha: try p.number("alpha"), gamma: try p.number("gamma"), reduction: try p.reduction())
       return (
-        loss, ["logits": try p.tensor("logits")], ["labels": Targets(dense: try p.tensor("targets"))]
+        loss, ["logits": try p.tensor("logits")],
+        ["labels": Targets(dense: try p.tensor("targets"))]
       )
     case "binary_focal_keras":
       let loss = try BinaryFocalLoss.keras(
         applyClassBalancing: try p.flag("apply_class_balancing"), alpha: try p.number("alpha"),
         gamma: try p.number("gamma"), labelSmoothing: try p.number("label_smoothing", default: 0))
       return (
-        loss, ["logits": try p.tensor("logits")], ["labels": Targets(dense: try p.tensor("targets"))]
+        loss, ["logits": try p.tensor("logits")],
+        ["labels": Targets(dense: try p.tensor("targets"))]
       )
     case "weighted_cross_entropy":
       let smoothing = try p.number("label_smoothing", default: 0)
@@ -73,21 +76,20 @@ public enum ConformanceRunner {
         loss, ["embeddings": try p.tensor("embeddings")], ["labels": try p.classes("labels")]
       )
     case "soft_f1":
-      let classes = try p.numbers("focal_classes") ?? []
+      let classes = try p.integers("focal_classes", in: 0...Int(Int32.max))
       let loss = try FocalF1Loss(
-        focalClasses: classes.map { Int($0) }, epsilon: try p.number("epsilon", default: 1e-7))
+        focalClasses: classes, epsilon: try p.number("epsilon", default: 1e-7))
       return (loss, ["logits": try p.tensor("logits")], ["labels": try p.classes("targets")])
     default:
-      throw ConformanceError.badCase(
-        golden.name,
-        reason: "unknown case kind '\(golden.kind)'; known kinds: "
-          + knownKinds.joined(separator: ", "))
+      throw golden.bad(
+        "unknown case kind '\(golden.kind)'; known kinds: " + knownKinds.joined(separator: ", "))
     }
   }
 
   private static func classWeights(_ golden: GoldenCase) throws -> ConformanceResult {
     let p = Parameters(golden)
-    let counts = try p.tensor("counts").scalars.map { Int($0) }
+    let counts = try p.integers(
+      of: try p.input("counts"), field: "inputs.counts", in: 0...(1 << 53))
     let strategy: ClassWeightStrategy
     switch p.params["strategy"]?.stringValue {
     case "balanced": strategy = .balanced
@@ -95,17 +97,16 @@ public enum ConformanceRunner {
     case "inverse": strategy = .inverse
     case "aggressive": strategy = .aggressive
     case let other:
-      throw ConformanceError.badCase(
-        golden.name, reason: "unknown strategy \(other ?? "(none)"); known: "
+      throw golden.bad(
+        "params.strategy: unknown strategy \(other ?? "(none)"); known: "
           + ClassWeightStrategy.choices)
     }
     guard let expected = golden.expected.weights else {
-      throw ConformanceError.badCase(golden.name, reason: "expected.weights is missing")
+      throw golden.bad("expected.weights is missing")
     }
     let weights = try strategy.weights(forCounts: counts)
     guard weights.count == expected.count else {
-      throw ConformanceError.badCase(
-        golden.name, reason: "expected \(expected.count) weights, computed \(weights.count)")
+      throw golden.bad("expected \(expected.count) weights, computed \(weights.count)")
     }
     let tolerance = golden.tolerance
     let errors = zip(weights, expected).map { abs($0 - $1) }
@@ -121,11 +122,12 @@ public enum ConformanceRunner {
     _ golden: GoldenCase, value: Double, gradients: [String: Tensor]
   ) throws -> ConformanceResult {
     guard let expectedValue = golden.expected.value else {
-      throw ConformanceError.badCase(golden.name, reason: "expected.value is missing")
+      throw golden.bad("expected.value is missing")
     }
     let tolerance = golden.tolerance
     let valueError = abs(value - expectedValue)
-    var passed = value.isFinite
+    var passed =
+      value.isFinite
       && valueError <= tolerance.value_abs + tolerance.value_rel * abs(expectedValue)
     var problems: [String] = passed ? [] : ["value \(value), expected \(expectedValue)"]
     var gradientError = 0.0
@@ -178,7 +180,8 @@ public struct ConformanceResult: Sendable, Equatable {
   }
 }
 
-/// Typed access to a case's parameters and inputs, with errors naming the case.
+/// Typed access to a case's parameters and inputs, with errors naming the case, its file and
+/// the field.
 private struct Parameters {
   let golden: GoldenCase
   var params: [String: JSONValue] { golden.params }
@@ -189,7 +192,7 @@ private struct Parameters {
     if let value = params[key]?.numberValue { return value }
     if case .bool(let flag)? = params[key] { return flag ? 1 : 0 }
     if let fallback, params[key] == nil || params[key] == .null { return fallback }
-    throw ConformanceError.badCase(golden.name, reason: "parameter '\(key)' must be a number")
+    throw golden.bad("params.\(key) must be a number")
   }
 
   func flag(_ key: String) throws -> Bool {
@@ -203,41 +206,76 @@ private struct Parameters {
     case .array(let values)?:
       return try values.map {
         guard let value = $0.numberValue else {
-          throw ConformanceError.badCase(golden.name, reason: "'\(key)' must hold numbers")
+          throw golden.bad("params.\(key) must hold numbers")
         }
         return value
       }
     case .number(let value)?: return [value]
-    default: throw ConformanceError.badCase(golden.name, reason: "'\(key)' must be a list")
+    default: throw golden.bad("params.\(key) must be a list")
     }
+  }
+
+  /// A parameter list of whole numbers in `range` (empty when absent).
+  func integers(_ key: String, in range: ClosedRange<Int>) throws -> [Int] {
+    try (numbers(key) ?? []).enumerated().map { index, value in
+      try integer(value, field: "params.\(key)[\(index)]", in: range)
+    }
+  }
+
+  /// A tensor's elements as whole numbers in `range`.
+  func integers(
+    of tensor: GoldenTensor, field: String, in range: ClosedRange<Int>
+  ) throws -> [Int] {
+    try tensor.data.enumerated().map { index, value in
+      try integer(value, field: "\(field).data[\(index)]", in: range)
+    }
+  }
+
+  /// `value` as a whole number in `range`, or an error naming `field`.
+  func integer(_ value: Double, field: String, in range: ClosedRange<Int>) throws -> Int {
+    guard let whole = Int(exactly: value), range.contains(whole) else {
+      throw golden.bad(
+        "\(field) is \(value); it must be a whole number in \(range.lowerBound)..."
+          + "\(range.upperBound)")
+    }
+    return whole
   }
 
   func reduction() throws -> Reduction {
     let text = params["reduction"]?.stringValue ?? "mean"
     guard let reduction = Reduction(rawValue: text) else {
-      throw ConformanceError.badCase(
-        golden.name, reason: "reduction '\(text)' is not one of mean, sum")
+      throw golden.bad("params.reduction '\(text)' is not one of mean, sum")
     }
     return reduction
   }
 
   func input(_ name: String) throws -> GoldenTensor {
     guard let tensor = golden.inputs[name] else {
-      throw ConformanceError.badCase(
-        golden.name, reason: "input '\(name)' is missing; inputs: \(golden.inputs.keys.sorted())")
+      throw golden.bad("inputs.\(name) is missing; inputs: \(golden.inputs.keys.sorted())")
     }
     return tensor
   }
 
   func tensor(_ name: String) throws -> Tensor {
     let raw = try input(name)
-    return try Tensor(shape: raw.shape, scalars: raw.data.map(Float.init))
+    do {
+      return try Tensor(shape: raw.shape, scalars: raw.data.map(Float.init))
+    } catch {
+      throw golden.bad("inputs.\(name): \(error)")
+    }
   }
 
   func classes(_ name: String) throws -> Targets {
     let raw = try input(name)
-    let ignore = Int32(try number("ignore_index", default: -100))
-    return try Targets(
-      classIndices: raw.data.map { Int32($0) }, shape: raw.shape, ignoreIndex: ignore)
+    let int32 = Int(Int32.min)...Int(Int32.max)
+    let ignore = try integer(
+      try number("ignore_index", default: -100), field: "params.ignore_index", in: int32)
+    let indices = try integers(of: raw, field: "inputs.\(name)", in: int32)
+    do {
+      return try Targets(
+        classIndices: indices.map { Int32($0) }, shape: raw.shape, ignoreIndex: Int32(ignore))
+    } catch {
+      throw golden.bad("inputs.\(name): \(error)")
+    }
   }
 }

@@ -17,23 +17,36 @@ public struct GoldenFile: Sendable, Codable {
   /// Reads and checks a golden file.
   ///
   /// - Throws: ``ConformanceError`` naming the file when it is missing, is not JSON in this
-  ///   format, or has another format tag.
+  ///   format, or has another format tag, and naming the file, the case and the field when a
+  ///   case is malformed (see ``GoldenCase/validate()``).
   public init(contentsOf url: URL) throws {
     let data: Data
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw ConformanceError.unreadable(url.path, reason: "cannot read the file (\(error.localizedDescription))")
+      throw ConformanceError.unreadable(
+        url.path, reason: "cannot read the file (\(error.localizedDescription))")
     }
+    try self.init(data: data, path: url.path)
+  }
+
+  /// Checks the contents of a golden file read from `path` (named in errors).
+  ///
+  /// - Throws: ``ConformanceError``, as ``init(contentsOf:)`` does.
+  public init(data: Data, path: String) throws {
     do {
       self = try JSONDecoder().decode(GoldenFile.self, from: data)
     } catch {
       throw ConformanceError.unreadable(
-        url.path, reason: "not a losskit-golden/1 JSON file (\(error))")
+        path, reason: "not a losskit-golden/1 JSON file (\(error))")
     }
     guard format == Self.supportedFormat else {
       throw ConformanceError.unreadable(
-        url.path, reason: "format is '\(format)', this build reads '\(Self.supportedFormat)'")
+        path, reason: "format is '\(format)', this build reads '\(Self.supportedFormat)'")
+    }
+    for index in cases.indices {
+      cases[index].file = path
+      try cases[index].validate()
     }
   }
 }
@@ -54,6 +67,12 @@ public struct GoldenCase: Sendable, Codable {
   public var expected: Expected
   /// How close a result must be.
   public var tolerance: Tolerance
+  /// The file the case was read from, for messages (not part of the format).
+  public var file: String?
+
+  private enum CodingKeys: String, CodingKey {
+    case name, kind, reference, params, inputs, expected, tolerance
+  }
 
   /// The expected results.
   public struct Expected: Sendable, Codable {
@@ -90,14 +109,15 @@ public struct GoldenTensor: Sendable, Codable {
 public enum ConformanceError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
   /// The file cannot be read or is not in the expected format.
   case unreadable(_ path: String, reason: String)
-  /// A case is malformed.
-  case badCase(_ name: String, reason: String)
+  /// A case is malformed; `file` names the golden file it came from, when known.
+  case badCase(_ name: String, reason: String, file: String? = nil)
 
   /// The problem and where it is.
   public var description: String {
     switch self {
     case .unreadable(let path, let reason): return "\(path): \(reason)"
-    case .badCase(let name, let reason): return "case '\(name)': \(reason)"
+    case .badCase(let name, let reason, let file):
+      return (file.map { "\($0): " } ?? "") + "case '\(name)': \(reason)"
     }
   }
 

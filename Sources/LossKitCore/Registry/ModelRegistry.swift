@@ -17,7 +17,16 @@ extension KindRegistry where Product == any Model {
   /// - Throws: ``LossKitError/duplicateName(_:_:)`` when the kind is taken.
   public mutating func register<M: Model>(_ type: M.Type) throws {
     let defaults = try M.defaultConfiguration.map { try JSONValue(encoding: $0) } ?? .null
-    try add(M.self, defaults: defaults, decoding: M.Configuration.self) { try M($0) }
+    try add(M.self, defaults: defaults, decoding: M.Configuration.self) { configuration in
+      if let budget = ParameterBudget.current, let count = M.parameterCount(of: configuration),
+        count > budget
+      {
+        throw LossKitError.invalidParameter(
+          loss: M.name, name: "configuration",
+          reason: "it describes \(count) parameters, but the weights hold at most \(budget)")
+      }
+      return try M(configuration)
+    }
   }
 
   /// A freshly initialised model of a saved kind, version and configuration, validated by
@@ -31,4 +40,23 @@ extension KindRegistry where Product == any Model {
   {
     try make(named: kind, version: version, parameters: configuration)
   }
+
+  /// A model of a saved configuration, refused before anything is allocated when its type
+  /// can count its parameters (``Model/parameterCount(of:)``) and they exceed `budget` (the
+  /// values the weights file can hold), so a damaged manifest cannot size memory.
+  ///
+  /// - Throws: As ``makeModel(kind:version:configuration:)``, and
+  ///   ``LossKitError/invalidParameter(loss:name:reason:)`` over the budget.
+  public func makeModel(
+    kind: String, version: Int, configuration: JSONValue, parameterBudget budget: Int
+  ) throws -> any Model {
+    try ParameterBudget.$current.withValue(budget) {
+      try makeModel(kind: kind, version: version, configuration: configuration)
+    }
+  }
+}
+
+/// The most parameters a model being loaded may have, for the registry's builders.
+enum ParameterBudget {
+  @TaskLocal static var current: Int?
 }

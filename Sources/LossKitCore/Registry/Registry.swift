@@ -26,13 +26,6 @@ public struct Registry: Sendable {
     optimizers = OptimizerRegistry()
   }
 
-  /// A registry of the given tables.
-  public init(losses: LossRegistry, models: ModelRegistry, optimizers: OptimizerRegistry) {
-    self.losses = losses
-    self.models = models
-    self.optimizers = optimizers
-  }
-
   /// Registers a loss type.
   ///
   /// - Throws: ``LossKitError/duplicateName(_:_:)`` when the name is taken.
