@@ -12,6 +12,9 @@ extension Safetensors {
     /// IEEE 754 binary16: 11 significant bits, finite values up to 65504.
     case float16 = "F16"
 
+    /// The bytes of the smallest element type: what bounds how many values a file holds.
+    public static let smallestByteCount = 2
+
     /// Bytes per element.
     public var byteCount: Int {
       switch self {

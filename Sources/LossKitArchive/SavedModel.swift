@@ -229,7 +229,7 @@ public enum SavedModel {
       model = try registry.models.makeModel(
         kind: manifest.model.component.kind, version: manifest.model.component.version,
         configuration: manifest.model.component.configuration,
-        parameterBudget: weightsData.count / MemoryLayout<Float>.size)
+        parameterBudget: weightsData.count / Safetensors.ElementType.smallestByteCount)
     } catch let error as LossKitError {
       throw Self.isResolution(error)
         ? ArchiveError.unresolved(path: manifestPath, problem: error.description)

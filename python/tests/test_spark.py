@@ -27,6 +27,7 @@ def spark():
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     session = (SparkSession.builder.master("local[2]").appName("losskit-test")
                .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.adaptive.coalescePartitions.enabled", "false")
                .config("spark.ui.enabled", "false").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
@@ -93,3 +94,26 @@ def test_missing_columns_and_null_text_raise(spark, model_folder):
     nulls = spark.createDataFrame([("a", 0, None)], "doc string, line int, text string")
     with pytest.raises(Exception, match="has no text"):
         losskit_spark.predict(nulls, model_folder).collect()
+
+
+def test_the_documented_example_reads_pages_predicts_and_writes_labels(
+        spark, cli, model_folder, tmp_path):
+    from pyspark.sql import functions as F
+
+    documents = pages.documents(limit=6)
+    expected = cli_labels(cli, model_folder, tmp_path / "pages", documents)
+    # docs/deployment.md, "A Spark job": one page per file, one row per non-blank line.
+    files = spark.read.text(str(tmp_path / "pages" / "*.txt"), wholetext=True)
+    files = files.withColumn("doc", F.input_file_name())
+    lines = (files.select("doc", F.posexplode(F.split("value", "\n")).alias("line", "text"))
+             .where(F.trim("text") != ""))
+    labelled = losskit_spark.predict(lines, model_folder)
+    labelled.select("doc", "line", "text", "label").write.parquet(str(tmp_path / "labels"))
+    written = spark.read.parquet(str(tmp_path / "labels")).collect()
+    assert len(written) == sum(len(lines) for _, lines in documents)
+    by_document = {}
+    for row in written:
+        name = row["doc"].rsplit("/", 1)[-1][: -len(".txt")]
+        by_document.setdefault(name, []).append((row["line"], row["label"]))
+    for name, rows in by_document.items():
+        assert [label for _, label in sorted(rows)] == expected[name]
