@@ -85,8 +85,10 @@ public enum SingleFileModel {
   /// length is checked against the buffer before anything is read.
   static func parts(of data: Data, path: String) throws -> ([String: Any], Data) {
     func corrupt(_ reason: String) -> ArchiveError {
-      .corrupt(path: path, reason: reason + "; it is not a LossKit model (export one with "
-        + "`losskit export SOURCE FILE --single-file`)")
+      .corrupt(
+        path: path,
+        reason: reason + "; it is not a LossKit model (export one with "
+          + "`losskit export SOURCE FILE --single-file`)")
     }
     guard data.count >= 8 else { throw corrupt("\(data.count) bytes is too short") }
     let length = data.prefix(8).withUnsafeBytes {

@@ -5,7 +5,8 @@ import LossKitArchive
 /// command line's `--store` and `LOSSKIT_MODELS`, the C API and the Python package choose one.
 ///
 /// ```swift
-/// let store = try ModelStores.store(at: "redis://127.0.0.1:6379/0", redisPrefix: "skol:classifier:model:")
+/// let seed = try ModelStores.store(
+///   at: "redis://127.0.0.1:6379/0", redisPrefix: "skol:classifier:model:")
 /// let local = try ModelStores.store(at: nil)   // $LOSSKIT_MODELS, else ~/.losskit/models
 /// ```
 public enum ModelStores {
@@ -18,9 +19,9 @@ public enum ModelStores {
     return lowercased.hasPrefix("redis://") || lowercased.hasPrefix("rediss://")
   }
 
-  /// The store at `location`: a ``RedisModelStore`` for `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`,
-  /// a ``DirectoryStore`` for anything else; `nil` means `$LOSSKIT_MODELS`, else
-  /// `~/.losskit/models`.
+  /// The store at `location`: a ``RedisModelStore`` for
+  /// `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, a ``DirectoryStore`` for anything else;
+  /// `nil` means `$LOSSKIT_MODELS`, else `~/.losskit/models`.
   ///
   /// - Parameters:
   ///   - redisPrefix: The key prefix of a Redis store (`skol:classifier:model:` keeps the

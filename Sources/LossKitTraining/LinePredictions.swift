@@ -33,7 +33,8 @@ extension TrainedModel {
       let indices = scores.withUnsafeBufferPointer { values in
         (0..<corpus.rowCount).map { row -> Int32 in
           var best = 0
-          for c in 1..<max(classes, 1) where values[row * classes + c] > values[row * classes + best] {
+          for c in 1..<max(classes, 1)
+          where values[row * classes + c] > values[row * classes + best] {
             best = c
           }
           return Int32(best)

@@ -6,7 +6,8 @@ import LossKitRedis
 /// `losskit export`: an inference-only copy of a saved model.
 struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Write an inference-only copy of a saved model: no optimizer state or last-epoch weights, optionally float16 weights or one file.",
+    abstract:
+      "Write an inference-only copy of a saved model: no optimizer state or last-epoch weights, optionally float16 weights or one file.",
     discussion: """
       SOURCE and DESTINATION are names in the store, folder paths (containing '/') or \
       redis://HOST:PORT[/DB]/NAME; with --single-file, DESTINATION is a file path. \
@@ -23,13 +24,21 @@ struct Export: ParsableCommand {
   @Flag(name: .long, help: "Store the weights as float16 (half the size), checked on --data.")
   var float16 = false
 
-  @Option(name: .long, help: "Labelled data (the validation data) to check --float16 on: .ann or CSV files, directories or globs (repeatable).")
+  @Option(
+    name: .long,
+    help:
+      "Labelled data (the validation data) to check --float16 on: .ann or CSV files, directories or globs (repeatable)."
+  )
   var data: [String] = []
 
   @Option(name: .long, help: "The largest change of a head's macro F1 that --float16 accepts.")
   var maxF1Change: Double = InferenceExport.defaultTolerance
 
-  @Flag(name: .long, help: "Write one file (safetensors with the manifest in its metadata): what the C API and Python open from bytes.")
+  @Flag(
+    name: .long,
+    help:
+      "Write one file (safetensors with the manifest in its metadata): what the C API and Python open from bytes."
+  )
   var singleFile = false
 
   @OptionGroup var storeOptions: StoreOptions

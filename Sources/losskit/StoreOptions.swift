@@ -5,30 +5,50 @@ import LossKitRedis
 
 /// A saved model and the data to run it on.
 struct ModelDataOptions: ParsableArguments {
-  @Option(name: .long, help: "The model: a name in the store, a folder path (containing '/'), a single-file model, or redis://HOST:PORT[/DB]/NAME.")
+  @Option(
+    name: .long,
+    help:
+      "The model: a name in the store, a folder path (containing '/'), a single-file model, or redis://HOST:PORT[/DB]/NAME."
+  )
   var model: String
 
-  @Option(name: .long, help: "Data: .ann, .txt (predict only: every non-blank line) or CSV files, directories or globs (repeatable).")
+  @Option(
+    name: .long,
+    help:
+      "Data: .ann, .txt (predict only: every non-blank line) or CSV files, directories or globs (repeatable)."
+  )
   var data: [String]
 }
 
 /// Where named models live, and native loss plugins to load first.
 struct StoreOptions: ParsableArguments {
-  @Option(name: .long, help: "Model store: a directory, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB].")
+  @Option(
+    name: .long, help: "Model store: a directory, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB].")
   var store: Setting<String> = .unset(description: "$LOSSKIT_MODELS, else ~/.losskit/models")
 
-  @Option(name: .long, help: "The key prefix of models in a Redis store ('skol:classifier:model:' keeps the seed's keys).")
+  @Option(
+    name: .long,
+    help:
+      "The key prefix of models in a Redis store ('skol:classifier:model:' keeps the seed's keys).")
   var prefix: String = RedisModelStore.defaultPrefix
 
-  @Option(name: .long, help: "Seconds until models saved in a Redis store expire (every key of a model together). (default: never)")
+  @Option(
+    name: .long,
+    help:
+      "Seconds until models saved in a Redis store expire (every key of a model together). (default: never)"
+  )
   var expiry: Double?
 
-  @Option(name: .long, help: "A native loss plugin (shared library) to load before resolving losses (repeatable).")
+  @Option(
+    name: .long,
+    help: "A native loss plugin (shared library) to load before resolving losses (repeatable).")
   var plugin: [String] = []
 
-  @Option(name: .long, help: ArgumentHelp(
-    "A C function as an element-wise loss, 'LIBRARY:double NAME(double prediction, double target, double margin=1)'; its derivative is NAME_grad (repeatable).",
-    valueName: "declaration"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A C function as an element-wise loss, 'LIBRARY:double NAME(double prediction, double target, double margin=1)'; its derivative is NAME_grad (repeatable).",
+      valueName: "declaration"))
   var foreign: [String] = []
 
   func validate() throws {
@@ -38,7 +58,9 @@ struct StoreOptions: ParsableArguments {
   }
 
   /// How long saved models live in a Redis store.
-  private var expiryDuration: Duration? { expiry.map { .milliseconds(Int64(($0 * 1000).rounded(.up))) } }
+  private var expiryDuration: Duration? {
+    expiry.map { .milliseconds(Int64(($0 * 1000).rounded(.up))) }
+  }
 
   /// The store models are saved in and loaded from by name.
   ///

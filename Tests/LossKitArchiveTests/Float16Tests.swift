@@ -1,8 +1,8 @@
 import Foundation
+import LossKitCore
 import Testing
 
 @testable import LossKitArchive
-import LossKitCore
 
 /// float16 conversions and `F16` safetensors.
 @Suite struct Float16Tests {
@@ -37,13 +37,16 @@ import LossKitCore
     let tensor = try Tensor(shape: [2, 3], scalars: [1, -2.5, 0.1, 1000.25, 3e-6, 65504])
     let data = try Safetensors.encode(["w": tensor], elementType: .float16)
     let headerLength = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
-    let header = try JSONSerialization.jsonObject(with: data[8..<(8 + headerLength)]) as! [String: Any]
+    let header =
+      try JSONSerialization.jsonObject(with: data[8..<(8 + headerLength)]) as! [String: Any]
     let entry = header["w"] as! [String: Any]
     #expect(entry["dtype"] as? String == "F16" && entry["data_offsets"] as? [Int] == [0, 12])
     #expect(data.count == 8 + headerLength + 12)
     let decoded = try Safetensors.decode(data, path: "w.safetensors").tensors["w"]!
     #expect(decoded.shape == [2, 3])
-    #expect(decoded.scalars == tensor.scalars.map { HalfPrecision.float(bits: HalfPrecision.bits(of: $0)) })
+    #expect(
+      decoded.scalars
+        == tensor.scalars.map { HalfPrecision.float(bits: HalfPrecision.bits(of: $0)) })
     #expect(decoded.scalars[0] == 1 && decoded.scalars[1] == -2.5 && decoded.scalars[5] == 65504)
   }
 

@@ -39,7 +39,8 @@ import Testing
     let single = try InferenceExport(trained, registry: .standard)
     let half = try InferenceExport(
       trained, elementType: .float16, checkingOn: .annotated(Fixture.test), registry: .standard)
-    let weights = { (export: InferenceExport) in Double(export.files["weights.safetensors"]!.count) }
+    let weights = { (export: InferenceExport) in Double(export.files["weights.safetensors"]!.count)
+    }
     #expect(weights(half) < 0.55 * weights(single))
     let check = try #require(half.check)
     #expect(check.rowCount == Fixture.test.reduce(0) { $0 + $1.lines.count })
@@ -76,10 +77,13 @@ import Testing
     let files = try SingleFileModel.split(buffer, path: "model.safetensors")
     #expect(files["manifest.json"] == export.files["manifest.json"])
     let weights = try Safetensors.decode(buffer, path: "model.safetensors")
-    #expect(weights.metadata[SingleFileModel.manifestKey].map { Data($0.utf8) } == files["manifest.json"])
     #expect(
-      weights.tensors == (try Safetensors.decode(export.files["weights.safetensors"]!, path: "w").tensors))
-    let model = try SavedModel.decode(files, source: "model.safetensors", registry: .standard, for: .inference)
+      weights.metadata[SingleFileModel.manifestKey].map { Data($0.utf8) } == files["manifest.json"])
+    #expect(
+      weights.tensors
+        == (try Safetensors.decode(export.files["weights.safetensors"]!, path: "w").tensors))
+    let model = try SavedModel.decode(
+      files, source: "model.safetensors", registry: .standard, for: .inference)
     #expect(model.targets == trained.targets)
   }
 

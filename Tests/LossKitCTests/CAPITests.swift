@@ -42,7 +42,9 @@ import Testing
 
   /// Calls `losskit_model_predict` on `lines`; returns the labels and probabilities, or the
   /// error message.
-  func predict(_ model: OpaquePointer, _ lines: [[UInt8]]) -> Result<([Int32], [Float]), CAPIFailure> {
+  func predict(_ model: OpaquePointer, _ lines: [[UInt8]]) -> Result<
+    ([Int32], [Float]), CAPIFailure
+  > {
     let width = losskit_model_probability_width(model)
     let heads = losskit_model_head_count(model)
     var labels = [Int32](repeating: -7, count: lines.count * heads)
@@ -50,7 +52,9 @@ import Testing
     var error: UnsafeMutablePointer<CChar>?
     let buffers = lines.map { bytes -> UnsafeMutablePointer<CChar> in
       let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(bytes.count, 1))
-      bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+      bytes.withUnsafeBytes {
+        UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: bytes.count)
+      }
       return buffer
     }
     defer { buffers.forEach { $0.deallocate() } }
@@ -78,7 +82,8 @@ import Testing
       String(cString: losskit_model_class_name(model, 0, $0)!)
     }
     #expect(classes == Self.model.expected.labelNames)
-    #expect(losskit_model_head_name(model, 1) == nil && losskit_model_class_name(model, 0, 9) == nil)
+    #expect(
+      losskit_model_head_name(model, 1) == nil && losskit_model_class_name(model, 0, 9) == nil)
     let expected = Self.model.expected
     let (labels, probabilities) = try predict(model, utf8(Self.lines)).get()
     #expect(labels == expected.classIndices)
@@ -89,9 +94,10 @@ import Testing
   func bytesPredictLikeTheFolder() throws {
     var error: UnsafeMutablePointer<CChar>?
     let buffer = Self.model.singleFile
-    let model = try #require(buffer.withUnsafeBytes {
-      losskit_model_open_bytes($0.baseAddress, $0.count, &error)
-    })
+    let model = try #require(
+      buffer.withUnsafeBytes {
+        losskit_model_open_bytes($0.baseAddress, $0.count, &error)
+      })
     defer { losskit_model_free(model) }
     let folder = try open(Self.model.folder.path)
     defer { losskit_model_free(folder) }
@@ -125,12 +131,13 @@ import Testing
     #expect(losskit_model_open("/nonexistent/x", nil, nil) == nil)
   }
 
-  @Test("corrupt bytes fail with a message naming the problem",
-        arguments: [
-          (Data(), "too short"),
-          (Data("not a model at all, just text".utf8), "header"),
-          (Data([8, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":1}  ".utf8)), "without a LossKit manifest"),
-        ])
+  @Test(
+    "corrupt bytes fail with a message naming the problem",
+    arguments: [
+      (Data(), "too short"),
+      (Data("not a model at all, just text".utf8), "header"),
+      (Data([8, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":1}  ".utf8)), "without a LossKit manifest"),
+    ])
   func corruptBytes(bytes: Data, expected: String) throws {
     var error: UnsafeMutablePointer<CChar>?
     let model = bytes.withUnsafeBytes {
@@ -176,7 +183,8 @@ import Testing
       Issue.record("non-UTF-8 text was accepted")
       return
     }
-    #expect(failure.message.contains("line 2 is not valid UTF-8 (byte 13 of 15)"), "\(failure.message)")
+    #expect(
+      failure.message.contains("line 2 is not valid UTF-8 (byte 13 of 15)"), "\(failure.message)")
     guard case .failure(let broken) = predict(model, utf8(["one\ntwo"])) else {
       Issue.record("a line break inside a line was accepted")
       return

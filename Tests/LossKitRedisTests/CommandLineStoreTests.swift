@@ -70,8 +70,10 @@ struct CommandLineStoreTests {
     let server = try RedisServer()
     let data = try pages(2, seed: 2)
     let (output, status) = try run(
-      ["train", "--data", data, "--save", "rnn_standard", "--store", server.url(), "--prefix",
-       "skol:classifier:model:", "--expiry", "600"] + Self.small)
+      [
+        "train", "--data", data, "--save", "rnn_standard", "--store", server.url(), "--prefix",
+        "skol:classifier:model:", "--expiry", "600",
+      ] + Self.small)
     #expect(status == 0, "\(output)")
     #expect(try server.keys().contains("skol:classifier:model:rnn_standard"))
     let ttl = try server.connection().integer(
@@ -90,9 +92,12 @@ struct CommandLineStoreTests {
     let data = try pages(3, seed: 3)
     let test = try pages(1, seed: 4)
     let (output, status) = try run(
-      ["compare", "--data", data, "--test", test, "--losses", "standard,weighted,0.5*focal+0.5*weighted",
-       "--save", "rnn", "--store", server.url(), "--report",
-       FileManager.default.temporaryDirectory.appendingPathComponent("r-\(UUID()).html").path]
+      [
+        "compare", "--data", data, "--test", test, "--losses",
+        "standard,weighted,0.5*focal+0.5*weighted",
+        "--save", "rnn", "--store", server.url(), "--report",
+        FileManager.default.temporaryDirectory.appendingPathComponent("r-\(UUID()).html").path,
+      ]
         + Self.small)
     #expect(status == 0, "\(output)")
     #expect(

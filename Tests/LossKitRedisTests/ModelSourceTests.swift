@@ -5,7 +5,9 @@ import Testing
 
 /// How names, paths and URLs choose a store and a model (no server needed).
 @Suite struct ModelSourceTests {
-  func store() throws -> any ModelStore { DirectoryStore(directory: URL(fileURLWithPath: "/default")) }
+  func store() throws -> any ModelStore {
+    DirectoryStore(directory: URL(fileURLWithPath: "/default"))
+  }
 
   @Test("a bare name is in the given store, a path with '/' is a folder, a file is a single file")
   func namesAndPaths() throws {
@@ -14,12 +16,14 @@ import Testing
       return
     }
     #expect(named.location == "/default")
-    guard case .stored(let folder, "skol") = try ModelSource("/srv/models/skol", store: store) else {
+    guard case .stored(let folder, "skol") = try ModelSource("/srv/models/skol", store: store)
+    else {
       Issue.record("a path is not a folder")
       return
     }
     #expect(folder.location == "/srv/models")
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID()).safetensors")
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "m-\(UUID()).safetensors")
     try Data("x".utf8).write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
     guard case .file(let url) = try ModelSource(file.path, store: store) else {
@@ -27,15 +31,18 @@ import Testing
       return
     }
     #expect(url.path == file.standardizedFileURL.path)
-    #expect(throws: ArchiveError.invalidName("bad name")) { try ModelSource("bad name", store: store) }
+    #expect(throws: ArchiveError.invalidName("bad name")) {
+      try ModelSource("bad name", store: store)
+    }
   }
 
-  @Test("redis://HOST:PORT[/DB]/NAME names a model: the last segment is the name",
-        arguments: [
-          ("redis://10.0.0.5:6380/2/skol", "10.0.0.5", 6380, 2, "skol"),
-          ("redis://10.0.0.5/skol", "10.0.0.5", 6379, 0, "skol"),
-          ("redis://:p%40ss@h:7000/3/rnn_standard", "h", 7000, 3, "rnn_standard"),
-        ])
+  @Test(
+    "redis://HOST:PORT[/DB]/NAME names a model: the last segment is the name",
+    arguments: [
+      ("redis://10.0.0.5:6380/2/skol", "10.0.0.5", 6380, 2, "skol"),
+      ("redis://10.0.0.5/skol", "10.0.0.5", 6379, 0, "skol"),
+      ("redis://:p%40ss@h:7000/3/rnn_standard", "h", 7000, 3, "rnn_standard"),
+    ])
   func redisModels(url: String, host: String, port: Int, database: Int, name: String) throws {
     let (store, found) = try ModelStores.redisModel(at: url, prefix: "skol:classifier:model:")
     #expect(store.endpoint.host == host && store.endpoint.port == port)
@@ -47,8 +54,9 @@ import Testing
     }
   }
 
-  @Test("a Redis URL without a name, with extra segments or a bad name is refused",
-        arguments: ["redis://h:6379", "redis://h:6379/", "redis://h/0/a/b", "redis://h/0/"])
+  @Test(
+    "a Redis URL without a name, with extra segments or a bad name is refused",
+    arguments: ["redis://h:6379", "redis://h:6379/", "redis://h/0/a/b", "redis://h/0/"])
   func badRedisModels(url: String) throws {
     #expect(throws: RedisError.self) { try ModelStores.redisModel(at: url) }
   }
