@@ -32,6 +32,7 @@ let package = Package(
   products: [
     .library(name: "LossKit", targets: ["LossKit"]),
     .library(name: "LossKitRedis", targets: ["LossKitRedis"]),
+    .library(name: "LossKitC", type: .dynamic, targets: ["LossKitC"]),
     .library(name: "LossKitDifferentiable", targets: ["LossKitDifferentiable"]),
     .executable(name: "losskit", targets: ["losskit"]),
     .executable(name: "losskit-bench", targets: ["losskit-bench"]),
@@ -75,6 +76,8 @@ let package = Package(
         "LossKitCore", "LossKitNN", "LossKitData", "LossKitTraining", "LossKitCustom",
       ]),
     .target(name: "LossKitRedis", dependencies: ["LossKitArchive"]),
+    // The C API (include/losskit.h) over saved models, for Python and other languages.
+    .target(name: "LossKitC", dependencies: ["LossKit", "LossKitRedis"], exclude: ["include"]),
     .target(
       name: "LossKit",
       dependencies: [
@@ -84,8 +87,10 @@ let package = Package(
       ]),
     .executableTarget(
       name: "losskit",
-      dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-    ),
+      dependencies: [
+        "LossKit", "LossKitRedis",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .executableTarget(
       name: "losskit-bench",
       dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -119,7 +124,9 @@ let package = Package(
     .executableTarget(
       name: "losskit-test-reload", dependencies: ["LossKitTestModels"],
       path: "Tests/LossKitTestReload"),
-    .testTarget(name: "LossKitRedisTests", dependencies: ["LossKitRedis"]),
+    .testTarget(
+      name: "LossKitRedisTests", dependencies: ["LossKitRedis", "LossKit", "LossKitTesting", "losskit"]),
+    .testTarget(name: "LossKitCTests", dependencies: ["LossKitC", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"],
       exclude: ["Fixtures"]),

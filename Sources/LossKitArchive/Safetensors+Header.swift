@@ -12,9 +12,9 @@ extension Safetensors {
   ///
   /// Checked, in order: the 8-byte length (at most the bytes that follow it and at most
   /// ``Safetensors/maximumHeaderLength``); the header is a JSON object; `__metadata__`, when
-  /// present, maps names to strings; each tensor has dtype `F32`, a shape of non-negative
-  /// integers whose product (checked for overflow) times 4 bytes is the length of its
-  /// `data_offsets` range; and the ranges, sorted, cover the data from its first byte to its
+  /// present, maps names to strings; each tensor has dtype `F32` or `F16`, a shape of
+  /// non-negative integers whose product (checked for overflow) times the element size is the
+  /// length of its `data_offsets` range; and the ranges, sorted, cover the data from its first byte to its
   /// last with no gap and no overlap (so no tensor is listed twice).
   struct Header {
     /// One tensor's place in the file.
@@ -25,6 +25,8 @@ extension Safetensors {
       /// The first byte, relative to the start of the data.
       var begin: Int
       var byteCount: Int
+      /// How its elements are stored.
+      var elementType: ElementType = .float32
     }
 
     /// The tensors, ordered by their offset in the data.
@@ -113,11 +115,11 @@ extension Safetensors {
       guard let dtype = raw.dtype else {
         throw fail("\(tensor): 'dtype' is missing or not a string")
       }
-      guard dtype == "F32" else {
+      guard let elementType = ElementType(rawValue: dtype) else {
         throw ArchiveError.corrupt(
           path: path,
-          reason: "\(tensor) is \(shown(dtype)); LossKit reads F32 tensors only: convert the "
-            + "weights to float32 and save them again")
+          reason: "\(tensor) is \(shown(dtype)); LossKit reads F32 and F16 tensors only: "
+            + "convert the weights to float32 and save them again")
       }
       guard let shapeValues = raw.shape else {
         throw fail("\(tensor): 'shape' is missing or not a list of numbers")
@@ -130,12 +132,14 @@ extension Safetensors {
         }
         shape.append(size)
       }
-      guard let count = Tensor.elementCount(of: shape), count <= dataLength / 4 else {
+      guard let count = Tensor.elementCount(of: shape),
+        count <= dataLength / elementType.byteCount
+      else {
         throw fail(
           "\(tensor) has shape \(shape): more elements than the \(dataLength) bytes of data "
             + "can hold")
       }
-      let byteCount = count * 4
+      let byteCount = count * elementType.byteCount
       guard let offsets = raw.offsets, offsets.count == 2,
         let begin = integer(offsets[0]), let end = integer(offsets[1])
       else {
@@ -146,7 +150,9 @@ extension Safetensors {
           "\(tensor) spans bytes [\(begin), \(end)) of \(dataLength), but its shape \(shape) "
             + "needs \(byteCount) bytes")
       }
-      return Entry(name: name, shape: shape, count: count, begin: begin, byteCount: byteCount)
+      return Entry(
+        name: name, shape: shape, count: count, begin: begin, byteCount: byteCount,
+        elementType: elementType)
     }
 
     /// A JSON number that is an exact non-negative integer representable as `Int`. (Above

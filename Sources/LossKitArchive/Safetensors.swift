@@ -13,18 +13,23 @@ import LossKitCore
 /// Offsets are relative to the start of the data; tensors are stored in name order, packed;
 /// the header is padded with spaces to a multiple of 8 bytes.
 public enum Safetensors {
-  /// Encodes named tensors (`F32`) and string metadata.
-  public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws
-    -> Data
-  {
+  /// Encodes named tensors (`F32` unless `elementType` says otherwise) and string metadata.
+  ///
+  /// - Throws: ``ArchiveError/writeFailed(path:reason:)`` for a value `elementType` cannot
+  ///   hold.
+  public static func encode(
+    _ tensors: [String: Tensor], metadata: [String: String] = [:],
+    elementType: ElementType = .float32
+  ) throws -> Data {
     var header: [String: Any] = [:]
     var offset = 0
     let names = tensors.keys.sorted()
     for name in names {
       let tensor = tensors[name]!
-      let bytes = tensor.count * 4
+      let bytes = tensor.count * elementType.byteCount
       header[name] = [
-        "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes],
+        "dtype": elementType.rawValue, "shape": tensor.shape,
+        "data_offsets": [offset, offset + bytes],
       ]
       offset += bytes
     }
@@ -34,13 +39,7 @@ public enum Safetensors {
     var data = Data(capacity: 8 + json.count + offset)
     withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(json)
-    for name in names {
-      tensors[name]!.withUnsafeBufferPointer { values in
-        for value in values {
-          withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-        }
-      }
-    }
+    for name in names { try append(tensors[name]!, named: name, as: elementType, to: &data) }
     return data
   }
 
@@ -60,6 +59,12 @@ public enum Safetensors {
     try data.withUnsafeBytes { raw in
       for entry in header.entries {
         let start = header.dataStart + entry.begin
+        guard entry.elementType == .float32 else {
+          tensors[entry.name] = try Tensor(
+            shape: entry.shape,
+            scalars: scalars(raw, at: start, count: entry.count, as: entry.elementType))
+          continue
+        }
         var scalars = [Float](repeating: 0, count: entry.count)
         scalars.withUnsafeMutableBytes { destination in
           #if _endian(little)

@@ -34,15 +34,18 @@ public enum SavedModel {
 
   /// The files of a trained model.
   ///
-  /// - Parameter bundlePlugins: Also store the library of every native or foreign loss under
-  ///   `plugins/`, so the model resumes training on another machine with no flags (always
-  ///   when the model was loaded from a save that carried them).
+  /// - Parameters:
+  ///   - bundlePlugins: Also store the library of every native or foreign loss under
+  ///     `plugins/`, so the model resumes training on another machine with no flags (always
+  ///     when the model was loaded from a save that carried them).
+  ///   - elementType: How the weights are stored (`F16` for a small inference-only export).
   /// - Throws: An encoding error for a configuration that does not encode, or
   ///   ``ArchiveError/writeFailed(path:reason:)`` for a library that cannot be read or changed
-  ///   on disk since it was loaded.
-  public static func encode(_ trained: TrainedModel, bundlePlugins: Bool = false) throws
-    -> ModelFiles
-  {
+  ///   on disk since it was loaded, or a weight `elementType` cannot hold.
+  public static func encode(
+    _ trained: TrainedModel, bundlePlugins: Bool = false,
+    elementType: Safetensors.ElementType = .float32
+  ) throws -> ModelFiles {
     let bundlePlugins = bundlePlugins || trained.bundlesLibraries
     let model = trained.model
     var tensors: [String: Tensor] = [:]
@@ -54,7 +57,8 @@ public enum SavedModel {
       tensors["training/last/\(name)"] = tensor
     }
     let weights = try Safetensors.encode(
-      tensors, metadata: ["format": ModelManifest.currentFormat, "model": model.kind])
+      tensors, metadata: ["format": ModelManifest.currentFormat, "model": model.kind],
+      elementType: elementType)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     var files = ModelFiles([
@@ -234,7 +238,7 @@ public enum SavedModel {
       model = try registry.models.makeModel(
         kind: manifest.model.component.kind, version: manifest.model.component.version,
         configuration: manifest.model.component.configuration,
-        parameterBudget: weightsData.count / MemoryLayout<Float>.size)
+        parameterBudget: weightsData.count / Safetensors.ElementType.smallestByteCount)
     } catch let error as LossKitError {
       throw Self.isResolution(error)
         ? ArchiveError.unresolved(path: manifestPath, problem: error.description)

@@ -29,6 +29,9 @@ struct Compare: ParsableCommand {
   @OptionGroup var trainingOptions: TrainingOptions
   @OptionGroup var storeOptions: StoreOptions
 
+  @Option(name: .long, help: "Save each loss's model in the store as PREFIX-LOSS, e.g. rnn-standard, rnn-weighted (the seed's comparison saved one model per loss).")
+  var save: String?
+
   @Flag(name: .long, help: "Print only the comparison table.")
   var quiet = false
 
@@ -59,6 +62,11 @@ struct Compare: ParsableCommand {
     let candidates = try LossComparison.candidates(
       names, base: base, focalLabels: focalLabels, registry: registry.losses)
     for candidate in candidates { _ = try LineClassifier(candidate.configuration, registry: registry) }
+    let destination = try save.map { prefix in
+      (store: try storeOptions.modelStore(), names: try Self.modelNames(prefix, candidates))
+    }
+    // Reach the store before hours of training, so a wrong URL or password fails at once.
+    _ = try destination?.store.names()
     let verbose = !(quiet || json)
     if verbose {
       print("Comparing \(names.joined(separator: ", ")) with a \(base.model) model on \(description)")
@@ -66,7 +74,12 @@ struct Compare: ParsableCommand {
     let results = try LossComparison.run(
       candidates, training: training, validation: validation, test: test, registry: registry,
       observer: verbose ? ProgressPrinter(style: .bar) : nil,
-      started: { if verbose { print("\n== \($0) ==") } })
+      started: { if verbose { print("\n== \($0) ==") } },
+      finished: { candidate, trained in
+        guard let (store, names) = destination, let name = names[candidate.name] else { return }
+        try store.save(trained, named: name)
+        if verbose { print("Saved the model as '\(name)' in \(store.location)") }
+      })
     let html = HTMLReport.render(
       results, title: "LossKit comparison", subtitle: "\(base.model) model on \(description)")
     try Data(html.utf8).write(to: URL(fileURLWithPath: report))
@@ -77,6 +90,25 @@ struct Compare: ParsableCommand {
       print(LossComparison.table(results))
       if verbose { print("\nReport: \(URL(fileURLWithPath: report).standardizedFileURL.path)") }
     }
+  }
+
+  /// The name each candidate's model is saved under: `PREFIX-NAME`, with characters a model
+  /// name cannot hold (in loss expressions) replaced by `_`.
+  static func modelNames(_ prefix: String, _ candidates: [LossComparison.Candidate]) throws
+    -> [String: String]
+  {
+    var names: [String: String] = [:]
+    for candidate in candidates {
+      let name = prefix + "-" + String(candidate.name.map {
+        $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_"
+      })
+      guard ModelName.isValid(name) else { throw ArchiveError.invalidName(name) }
+      guard !names.values.contains(name) else {
+        throw ValidationError("two compared losses would both be saved as '\(name)'; name them apart")
+      }
+      names[candidate.name] = name
+    }
+    return names
   }
 
   /// Rows per class of the compared head's view.

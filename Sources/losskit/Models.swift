@@ -9,7 +9,7 @@ struct Models: ParsableCommand {
   @OptionGroup var storeOptions: StoreOptions
 
   func run() throws {
-    let store = storeOptions.modelStore
+    let store = try storeOptions.modelStore()
     let names = try store.names()
     guard !names.isEmpty else {
       print("No models in \(store.location); save one with `losskit train … --save NAME`.")
@@ -40,7 +40,7 @@ struct Inspect: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Summarise a saved model: model, heads, loss tree with parameters, optimizer, metrics.")
 
-  @Argument(help: "A name in the store, or a folder path (containing '/').")
+  @Argument(help: "A name in the store, a folder path (containing '/'), a single-file model, or redis://HOST:PORT[/DB]/NAME.")
   var model: String
 
   @Flag(name: .long, help: "List every stored tensor: name, shape, first and last value, sum.")
@@ -49,14 +49,12 @@ struct Inspect: ParsableCommand {
   @OptionGroup var storeOptions: StoreOptions
 
   func run() throws {
-    let (store, name) = try storeOptions.locate(model)
+    let source = try storeOptions.source(model)
     guard weights else {
-      print(try store.manifest(named: name).summary)
+      print(try source.manifest().summary)
       return
     }
-    for tensor in try SavedModel.tensorSummaries(
-      try store.read(named: name), source: "\(store.location)/\(name)")
-    {
+    for tensor in try SavedModel.tensorSummaries(try source.files(), source: source.path) {
       print(
         [
           tensor.name, tensor.shape.map(String.init).joined(separator: "x"),

@@ -19,26 +19,26 @@ struct Predict: ParsableCommand {
     let trained = try storeOptions.load(input.model, for: .inference)
     let corpus = try trained.corpus(
       try LoadedData.load(input.data, unlabelledText: true), labelled: false)
-    let probabilities = try trained.probabilities(corpus)
-    let targets = trained.targets
-    let single = targets.count == 1
+    let predictions = try trained.predictions(corpus)
+    let single = predictions.count == 1
     var output = ""
     if header {
-      let names = single ? ["label"] : targets.map(\.name)
-      let classes = targets.flatMap { target in
-        target.labels.map { single ? $0 : "\(target.name):\($0)" }
+      let names = single ? ["label"] : predictions.map(\.target)
+      let classes = predictions.flatMap { head in
+        head.labelNames.map { single ? $0 : "\(head.target):\($0)" }
       }
       output += (names + classes).joined(separator: "\t") + "\n"
     }
+    let probabilities = predictions.map(\.probabilities.scalars)
     for row in 0..<corpus.rowCount {
       var labels: [String] = []
       var scores: [String] = []
-      for target in targets {
-        let classes = target.labels.count
-        let values = probabilities[target.name]!.scalars[(row * classes)..<((row + 1) * classes)]
-        let best = values.indices.max { values[$0] < values[$1] }! - row * classes
-        labels.append(target.labels[best])
-        scores += values.map { String(format: "%.6f", $0) }
+      for (head, values) in zip(predictions, probabilities) {
+        let classes = head.labelNames.count
+        labels.append(head.labelNames[Int(head.classIndices[row])])
+        scores += values[(row * classes)..<((row + 1) * classes)].map {
+          String(format: "%.6f", $0)
+        }
       }
       output += (labels + scores).joined(separator: "\t") + "\n"
     }

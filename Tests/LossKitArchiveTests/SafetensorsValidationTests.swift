@@ -50,8 +50,8 @@ import Testing
     (#"{"w":{"dtype":"F32","shape":[1e300],"data_offsets":[0,4]}}"#, 4, "found 1e+300"),
     (#"{"w":{"dtype":"F32","shape":4,"data_offsets":[0,16]}}"#, 16, "'shape' is missing"),
     (
-      #"{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, 4,
-      "tensor 'w' is F16; LossKit reads F32 tensors only: convert the weights to float32"
+      #"{"w":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}"#, 4,
+      "tensor 'w' is BF16; LossKit reads F32 and F16 tensors only: convert the weights to float32"
     ),
     (#"{"w":{"shape":[2],"data_offsets":[0,8]}}"#, 8, "'dtype' is missing"),
     (#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8,9]}}"#, 8, "'data_offsets' must be"),

@@ -146,3 +146,16 @@ import Testing
     #expect(try server.keys() == ["losskit:model:empty"])
   }
 }
+
+@Suite(.needsRedisServer) struct RedisModelStoreFileTests {
+  @Test func readFileReadsOneFileAndNamesAMissingOne() throws {
+    let server = try RedisServer()
+    let store = try server.store()
+    let model = SampleModels.model(seed: 8, weightBytes: 40_000)
+    try store.write(model, named: "m")
+    #expect(try store.readFile("manifest.json", of: "m") == model["manifest.json"])
+    #expect(try store.readFile("weights.safetensors", of: "m") == model["weights.safetensors"])
+    #expect(throws: ArchiveError.self) { try store.readFile("nothing.json", of: "m") }
+    #expect(throws: ArchiveError.self) { try store.readFile("manifest.json", of: "absent") }
+  }
+}

@@ -21,6 +21,23 @@ extension RedisModelStore {
   ///   ``ArchiveError/unsupportedFormat(path:found:supported:)``,
   ///   ``RedisError/modelKeptChanging(key:attempts:)``, or another ``RedisError``.
   public func read(named name: String) throws -> ModelFiles {
+    try read(named: name, only: nil)
+  }
+
+  /// One file of the model called `name`, reading only that file's chunks (a manifest, to
+  /// list or inspect a model without its weights).
+  ///
+  /// - Throws: As ``read(named:)``, and ``ArchiveError/missingFile(path:)`` when the model
+  ///   has no such file.
+  public func readFile(_ file: String, of name: String) throws -> Data {
+    guard let data = try read(named: name, only: file)[file] else {
+      throw ArchiveError.missingFile(path: "\(describe(layout.prefix + name)) file '\(file)'")
+    }
+    return data
+  }
+
+  /// The files of a model, or only the file called `only`.
+  private func read(named name: String, only: String?) throws -> ModelFiles {
     let pointerKey = try layout.pointerKey(for: name)
     let connection = try connect()
     var previous: ModelPointer?
@@ -30,7 +47,9 @@ extension RedisModelStore {
         throw ArchiveError.notFound(
           name: name, store: location, available: try names(on: connection))
       }
-      if let files = try readFiles(of: pointer, named: name, on: connection) { return files }
+      if let files = try readFiles(of: pointer, named: name, only: only, on: connection) {
+        return files
+      }
       stale = pointer == previous ? stale + 1 : 0
       guard stale < Self.stalePointerAttempts else {
         throw ArchiveError.corrupt(
@@ -44,9 +63,10 @@ extension RedisModelStore {
     throw RedisError.modelKeptChanging(key: pointerKey, attempts: Self.readAttempts)
   }
 
-  /// The files of the version `pointer` names, or `nil` when one of its chunks is gone.
+  /// The files of the version `pointer` names (or its file `only`), or `nil` when one of
+  /// their chunks is gone.
   private func readFiles(
-    of pointer: ModelPointer, named name: String, on connection: RedisConnection
+    of pointer: ModelPointer, named name: String, only: String?, on connection: RedisConnection
   ) throws -> ModelFiles? {
     guard pointer.chunkBytes <= options.maxBulkBytes else {
       throw ArchiveError.corrupt(
@@ -55,7 +75,7 @@ extension RedisModelStore {
           + "(RedisConnectionOptions.maxBulkBytes, \(options.maxBulkBytes))")
     }
     var files = ModelFiles()
-    for file in pointer.files {
+    for file in pointer.files where only == nil || file.name == only {
       var data = Data()
       for index in 0..<pointer.chunkCount(of: file) {
         let key = layout.chunkKey(

@@ -102,12 +102,16 @@ public enum LossComparison {
     return counts.filter { $0.key != common }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
   }
 
-  /// Trains and tests every candidate; `started(name)` is called before each.
+  /// Trains and tests every candidate; `started(name)` is called before each, and
+  /// `finished(candidate, model)` after each with the trained model, its test metrics set
+  /// (to save it, as the seed's comparison saved one model per loss).
   ///
-  /// - Throws: The first candidate's configuration or training error.
+  /// - Throws: The first candidate's configuration or training error, or what `finished`
+  ///   throws.
   public static func run(
     _ candidates: [Candidate], training: LoadedData, validation: LoadedData?, test: LoadedData,
-    registry: Registry, observer: (any TrainingObserver)?, started: (String) -> Void = { _ in }
+    registry: Registry, observer: (any TrainingObserver)?, started: (String) -> Void = { _ in },
+    finished: (Candidate, TrainedModel) throws -> Void = { _, _ in }
   ) throws -> [Result] {
     var results: [Result] = []
     for candidate in candidates {
@@ -121,13 +125,15 @@ public enum LossComparison {
       guard let target = corpus.targets.first,
         let probabilities = try trained.probabilities(corpus)[target.name]?.scalars
       else { continue }
+      let report = ClassificationReport(
+        probabilities: probabilities, labels: target.labels, labelNames: target.labelNames)
       results.append(
         Result(
-          name: candidate.name, loss: Trainer.describe(trained.loss),
-          report: ClassificationReport(
-            probabilities: probabilities, labels: target.labels, labelNames: target.labelNames),
+          name: candidate.name, loss: Trainer.describe(trained.loss), report: report,
           probabilities: probabilities, labels: target.labels, seconds: seconds,
           epochs: trained.state.epochsTrained))
+      trained.metrics["test"] = report.dictionary
+      try finished(candidate, trained)
     }
     return results
   }
