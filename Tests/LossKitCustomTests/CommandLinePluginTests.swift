@@ -84,6 +84,17 @@ struct CommandLinePluginTests {
     #expect(output.contains("smooth_hinge") && output.contains("\"margin\":0.5"), "\(output)")
   }
 
+  @Test("a plugin built against ABI 1 still trains a model from the command line")
+  func versionOnePlugin() throws {
+    let pages = try Self.pages().path
+    let library = try PluginBuilder.brierV1(in: try PluginBuilder.folder("brier-v1"))
+    let model = try PluginBuilder.folder("cli-v1").appendingPathComponent("m").path
+    let (output, status) = try CommandLine.run(
+      ["train", "--data", pages, "--plugin", library, "--loss", "brier", "--save", model] + Self.training)
+    #expect(status == 0, "\(output)")
+    #expect(try SavedModel.manifest(at: URL(fileURLWithPath: model)).libraries?["brier"]?.abiVersion == 1)
+  }
+
   @Test("the unknown-loss error on --resume lists the three ways to make a loss known")
   func unknownLossOnResume() throws {
     let work = try PluginBuilder.folder("cli-unknown")
