@@ -117,11 +117,7 @@ public struct WeightedCrossEntropyLoss: PerSampleLoss, ClassWeightReporting, Equ
       }
       resolved.weights = vector
     } else if let strategy {
-      guard let counts = context.classCounts else {
-        throw LossKitError.unresolvedLabels(
-          loss: Self.name, detail: "the '\(strategy)' strategy needs the training class counts")
-      }
-      resolved.weights = try strategy.weights(forCounts: counts)
+      resolved.weights = try strategy.weights(for: context, loss: Self.name)
     }
     return resolved
   }

@@ -120,12 +120,8 @@ public struct FocalLoss: PerSampleLoss, ClassWeightReporting, Equatable {
   /// - Throws: ``LossKitError/unresolvedLabels(loss:detail:)`` when the counts are unknown.
   public func prepared(for context: LossContext) throws -> FocalLoss {
     guard let strategy else { return self }
-    guard let counts = context.classCounts else {
-      throw LossKitError.unresolvedLabels(
-        loss: Self.name, detail: "the '\(strategy)' strategy needs the training class counts")
-    }
     var resolved = self
-    resolved.alpha = try strategy.weights(forCounts: counts)
+    resolved.alpha = try strategy.weights(for: context, loss: Self.name)
     return resolved
   }
 

@@ -66,6 +66,20 @@ public enum ClassWeightStrategy: Sendable, Equatable, Hashable {
   }
 }
 
+extension ClassWeightStrategy {
+  /// Weights for a data set's class counts, for the loss named `loss`.
+  ///
+  /// - Throws: ``LossKitError/unresolvedLabels(loss:detail:)`` when the context has no counts,
+  ///   and the errors of ``weights(forCounts:)``.
+  public func weights(for context: LossContext, loss: String) throws -> [Double] {
+    guard let counts = context.classCounts else {
+      throw LossKitError.unresolvedLabels(
+        loss: loss, detail: "the '\(self)' strategy needs the training class counts")
+    }
+    return try weights(forCounts: counts)
+  }
+}
+
 extension ClassWeightStrategy: LosslessStringConvertible, Codable {
   /// Parses `inverse`, `balanced`, `aggressive` or `effective-number[:β]` (β defaults to
   /// 0.999).
