@@ -58,10 +58,12 @@ public struct SoftmaxCrossEntropy: Sendable {
         loss: loss, name: "labelSmoothing", reason: "\(labelSmoothing) is not in [0, 1)")
     }
     if let classWeights {
-      guard !classWeights.isEmpty, classWeights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+      guard !classWeights.isEmpty,
+        classWeights.allSatisfy({ $0 >= 0 && $0 <= CompositeLoss.largestWeight })
+      else {
         throw LossKitError.invalidParameter(
           loss: loss, name: "class weights",
-          reason: "\(classWeights) must be one or more finite values ≥ 0")
+          reason: "\(classWeights) must be one or more values in 0…\(CompositeLoss.largestWeight)")
       }
     }
   }

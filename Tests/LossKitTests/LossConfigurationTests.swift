@@ -156,4 +156,16 @@ import Testing
       try loss(["logits": logits, "embeddings": logits], ["labels": Targets(classIndices: [0, 1])])
     }
   }
+
+  // Found by Tests/Fuzz/loss-expression in CI: a per-term α of 6.7e59 evaluated to +infinity.
+  @Test func aHugeClassWeightIsAnError() throws {
+    let logits = try Tensor(shape: [2, 2], scalars: [1, 0, 0, 1])
+    #expect(throws: LossKitError.self) {
+      let loss = try LossConfiguration(
+        expression: "focal(alpha=0666666666666666666666666666666666666666666666666666666666660)"
+      ).makeLoss(registry: .standard)
+      _ = try loss(["logits": logits], ["labels": Targets(classIndices: [0, 1])])
+    }
+    #expect(throws: LossKitError.self) { try WeightedCrossEntropyLoss(weights: [1, 2e6]) }
+  }
 }
