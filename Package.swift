@@ -62,7 +62,8 @@ let package = Package(
     .target(name: "LossKitNN", dependencies: ["LossKitCore"], swiftSettings: tuned),
     .target(name: "LossKitData", dependencies: ["LossKitCore", "SwiftCSV"]),
     .target(
-      name: "LossKitTraining", dependencies: ["LossKitCore", "LossKitNN", "LossKitData"],
+      name: "LossKitTraining",
+      dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitCRF"],
       swiftSettings: tuned),
     .target(name: "CLossKitPlugin"),
     .systemLibrary(

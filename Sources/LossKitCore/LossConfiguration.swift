@@ -17,18 +17,27 @@
 /// let loss = try configuration.makeLoss(registry: .standard)
 /// ```
 public struct LossConfiguration: Sendable, Equatable, Codable {
-  /// One classification head of a model: the target set it predicts and the output holding
-  /// its logits.
+  /// One classification head of a model: the target set it predicts, the output holding its
+  /// logits, and the head's own names for other outputs a loss reads.
   public struct Head: Sendable, Equatable {
     /// The target set's name.
     public var target: String
     /// The model output with the head's logits.
     public var output: String
+    /// The head's outputs by the default names losses read them under, beyond `logits`: a
+    /// CRF head of a two-head model maps `transitions` to `transitions_kind`, …
+    public var outputs: [String: String]
 
     /// Creates a head.
-    public init(target: String, output: String) {
+    public init(target: String, output: String, outputs: [String: String] = [:]) {
       self.target = target
       self.output = output
+      self.outputs = outputs
+    }
+
+    /// The head's name for an output a loss reads by default under `name`, when it differs.
+    func output(standingFor name: String) -> String? {
+      name == "logits" ? output : outputs[name]
     }
   }
 
@@ -94,7 +103,9 @@ public struct LossConfiguration: Sendable, Equatable, Codable {
       options["focalLabels"] != nil || parsed.contains { $0.parameters["focalLabels"] != nil }
     let usesClassWeights =
       options["classWeights"] != nil || options["strategy"] != nil
-      || parsed.contains { $0.parameters["classWeights"] != nil || $0.parameters["strategy"] != nil }
+      || parsed.contains {
+        $0.parameters["classWeights"] != nil || $0.parameters["strategy"] != nil
+      }
     if usesFocalLabels, usesClassWeights, parsed.count == 1 {
       throw LossKitError.conflictingOptions(
         "class weights and focal labels are mutually exclusive for a single loss",
@@ -137,17 +148,19 @@ public struct LossConfiguration: Sendable, Equatable, Codable {
     return CompositeLoss(losses)
   }
 
-  /// Where a term applies: its `target` (and, for a loss that reads logits, its `output`)
-  /// on each head it covers, with the share of its weight.
+  /// Where a term applies: its `target` (and every output it reads by a default name the
+  /// head renames, such as `logits`) on each head it covers, with the share of its weight.
   static func placements(
     of term: LossExpression.Term, defaults: [String: JSONValue], heads: [Head]?
   ) throws -> [([String: JSONValue], Double)] {
     guard let heads, !heads.isEmpty, defaults["target"] != nil else { return [([:], 1)] }
-    let readsLogits = defaults["output"]?.stringValue == "logits"
-    let writesOutput = term.parameters["output"] != nil
     func placement(_ head: Head) -> [String: JSONValue] {
       var values: [String: JSONValue] = ["target": .string(head.target)]
-      if readsLogits, !writesOutput { values["output"] = .string(head.output) }
+      for (key, value) in defaults where key != "target" && term.parameters[key] == nil {
+        if let name = value.stringValue, let own = head.output(standingFor: name) {
+          values[key] = .string(own)
+        }
+      }
       return values
     }
     if case .atom(let target)? = term.parameters["target"] {

@@ -18,6 +18,8 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible, Loca
   case noMatch(pattern: String)
   /// A `--head` specification cannot be used.
   case badHead(_ text: String, reason: String)
+  /// Documents cannot be grouped as asked (leave-one-group-out evaluation).
+  case badGrouping(_ grouping: String, reason: String)
 
   /// The problem, where it is, and what to do.
   public var description: String {
@@ -38,6 +40,7 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible, Loca
         + "check the paths and the file format"
     case .noMatch(let pattern): return "'\(pattern)' matches no file"
     case .badHead(let text, let reason): return "head '\(text)': \(reason)"
+    case .badGrouping(let grouping, let reason): return "grouping by \(grouping): \(reason)"
     }
   }
 

@@ -1,17 +1,27 @@
 import Foundation
 import LossKitCore
 
-/// Turns lines of text into model features: hashed n-grams (sparse) and layout measurements
-/// (dense). Deterministic: the same line gives the same features on every machine and run.
+/// Turns lines of text into model features: hashed n-grams (sparse) and layout and pattern
+/// measurements (dense). Deterministic: the same line gives the same features on every
+/// machine and run.
 ///
 /// Sparse features, each group L2-normalised (sub-linear counts `1 + ln n`):
 /// - word n-grams (lower-cased tokens of letters and digits), ``wordNgrams`` (1…2);
 /// - character n-grams of the line's bytes with `^`/`$` ends, ``characterNgrams`` (3…5);
-/// - word shapes (`Agaricus` → `Xx`, `1995` → `d`, `(Fr.)` → `(Xx.)`).
+/// - word shapes (`Agaricus` → `Xx`, `1995` → `d`, `(Fr.)` → `(Xx.)`);
+/// - with ``shapeNgrams`` > 0, n-grams of consecutive tokens' length-capped shapes
+///   (`Crepidotus carpaticus Pilát,` → `Xxxxx xxxx Xxxx,`, `(1929)` → `(dddd)`): the form of a
+///   binomial with its author and year, whatever the names.
 ///
-/// Hashing is FNV-1a into ``buckets`` buckets. Dense layout features (``layoutNames``)
-/// measure length, capitals, digits, punctuation, indentation and line ends, each scaled to
-/// about `0…1`.
+/// With ``folding``, word and character n-grams read the line case- and diacritic-folded
+/// (``TextFolding``: `TYMPANIS CONFUSA` and `Tympanis confusa`, `Pilát` and `Pilat` hash
+/// alike). Hashing is FNV-1a into ``buckets`` buckets. Dense layout features
+/// (``layoutNames``) measure length, capitals, digits, punctuation, indentation and line ends,
+/// each scaled to about `0…1`; with ``patterns``, the nomenclature, citation and measurement
+/// detectors of ``LinePatterns`` follow them.
+///
+/// Models saved before folding, shape n-grams and patterns existed decode with all three off,
+/// so they featurize exactly as they were trained.
 public struct LineFeaturizer: Sendable, Codable, Equatable {
   /// The number of hash buckets (default 2¹⁸).
   public var buckets: Int
@@ -21,19 +31,43 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
   public var characterNgrams: ClosedRange<Int>
   /// Whether to add the dense layout features (default true).
   public var layout: Bool
+  /// Whether word and character n-grams read case- and diacritic-folded text (default true).
+  public var folding: Bool
+  /// The largest order of token-shape n-grams, 0 for none (default 3).
+  public var shapeNgrams: Int
+  /// Whether to add the ``LinePatterns`` detectors as dense features (default true).
+  public var patterns: Bool
 
   /// Creates a featurizer.
   public init(
     buckets: Int = 1 << 18, wordNgrams: ClosedRange<Int> = 1...2,
-    characterNgrams: ClosedRange<Int> = 3...5, layout: Bool = true
+    characterNgrams: ClosedRange<Int> = 3...5, layout: Bool = true, folding: Bool = true,
+    shapeNgrams: Int = 3, patterns: Bool = true
   ) {
     self.buckets = buckets
     self.wordNgrams = wordNgrams
     self.characterNgrams = characterNgrams
     self.layout = layout
+    self.folding = folding
+    self.shapeNgrams = shapeNgrams
+    self.patterns = patterns
   }
 
-  /// Checks the sizes before they size anything: 1…2²⁶ buckets, n-gram orders in 1…16.
+  /// Decodes a featurizer; the options added after the first saved models (``folding``,
+  /// ``shapeNgrams``, ``patterns``) are off when absent, as those models were trained.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    buckets = try container.decode(Int.self, forKey: .buckets)
+    wordNgrams = try container.decode(ClosedRange<Int>.self, forKey: .wordNgrams)
+    characterNgrams = try container.decode(ClosedRange<Int>.self, forKey: .characterNgrams)
+    layout = try container.decode(Bool.self, forKey: .layout)
+    folding = try container.decodeIfPresent(Bool.self, forKey: .folding) ?? false
+    shapeNgrams = try container.decodeIfPresent(Int.self, forKey: .shapeNgrams) ?? 0
+    patterns = try container.decodeIfPresent(Bool.self, forKey: .patterns) ?? false
+  }
+
+  /// Checks the sizes before they size anything: 1…2²⁶ buckets, n-gram orders in 1…16,
+  /// shape n-grams up to 0…16.
   ///
   /// - Throws: ``LossKitError/invalidParameter(loss:name:reason:)`` naming the field.
   public func validate() throws {
@@ -47,6 +81,10 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
         loss: "featurizer", name: name,
         reason: "\(range.lowerBound)…\(range.upperBound) is not within 1…16")
     }
+    guard (0...16).contains(shapeNgrams) else {
+      throw LossKitError.invalidParameter(
+        loss: "featurizer", name: "shapeNgrams", reason: "\(shapeNgrams) is not in 0…16")
+    }
   }
 
   /// The names of the dense layout features, in order.
@@ -56,8 +94,15 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
     "parenthesis", "colon", "startsEquals", "short", "allCapsWords",
   ]
 
+  /// The names of the dense features, in order: the layout features, then the patterns.
+  public var denseNames: [String] {
+    (layout ? Self.layoutNames : []) + (patterns ? LinePatterns.names : [])
+  }
+
   /// The number of dense features per line.
-  public var denseWidth: Int { layout ? Self.layoutNames.count : 0 }
+  public var denseWidth: Int {
+    (layout ? Self.layoutNames.count : 0) + (patterns ? LinePatterns.names.count : 0)
+  }
 
   /// Features for many lines, computed on every core.
   public func featurize(_ lines: [String]) -> FeaturizedLines {
@@ -73,7 +118,7 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
         for index in range {
           let (indices, values) = featurizer.sparseFeatures(input.base[index])
           (output.base + index).initialize(
-            to: (indices, values, featurizer.layoutFeatures(input.base[index])))
+            to: (indices, values, featurizer.denseFeatures(input.base[index])))
         }
       }
     }
@@ -96,8 +141,8 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
 
   /// The hashed sparse features of one line: sorted unique bucket indices and their values.
   public func sparseFeatures(_ line: String) -> (indices: [Int32], values: [Float]) {
-    let bytes = Array(line.utf8)
-    var groups: [[UInt64]] = [[], [], []]
+    let bytes = folding ? TextFolding.fold(line, lowercase: true) : Array(line.utf8)
+    var groups: [[UInt64]] = [[], [], [], []]
     let words = Self.words(bytes)
     for n in wordNgrams where n <= words.count {
       for start in 0...(words.count - n) {
@@ -118,7 +163,10 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
         groups[1].append(hash)
       }
     }
-    for token in trimmed.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }) {
+    let original = Array(line.utf8)
+    let tokens = original.drop { $0 == 0x20 || $0 == 0x09 }
+      .split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+    for token in tokens {
       var hash = Self.fnvOffset ^ 0x73_68
       var last: UInt8 = 0
       for byte in token {
@@ -127,6 +175,21 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
         last = shape
       }
       groups[2].append(hash)
+    }
+    if shapeNgrams > 0 {
+      let shapes = TextFolding.fold(line, lowercase: false)
+        .split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D })
+        .map(Self.cappedShape)
+      for n in 1...shapeNgrams where n <= shapes.count {
+        for start in 0...(shapes.count - n) {
+          var hash = Self.fnvOffset ^ UInt64(0x5A_00 + n)
+          for (position, shape) in shapes[start..<(start + n)].enumerated() {
+            if position > 0 { hash = Self.fnv(hash, 0x20) }
+            for byte in shape { hash = Self.fnv(hash, byte) }
+          }
+          groups[3].append(hash)
+        }
+      }
     }
     var entries: [(Int32, Float)] = []
     for group in groups where !group.isEmpty {
@@ -155,6 +218,11 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
       }
     }
     return (indices, values)
+  }
+
+  /// The dense features of one line: the layout features, then the patterns (each when on).
+  public func denseFeatures(_ line: String) -> [Float] {
+    layoutFeatures(line) + (patterns ? LinePatterns.features(line) : [])
   }
 
   /// The dense layout features of one line (empty when ``layout`` is off).
@@ -227,6 +295,21 @@ public struct LineFeaturizer: Sendable, Codable, Equatable {
   /// Letters (any case, and non-ASCII bytes) and digits form words.
   static func words(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
     bytes.split { !(isLetter($0) || ($0 >= 0x30 && $0 <= 0x39)) }
+  }
+
+  /// A token's shape with runs of one class capped at four: `Crepidotus` → `Xxxxx`, `140.` →
+  /// `ddd.`, `(1929)` → `(dddd)`, `Pilat,` → `Xxxx,`.
+  static func cappedShape(_ token: ArraySlice<UInt8>) -> [UInt8] {
+    var shape: [UInt8] = []
+    var last: UInt8 = 0
+    var run = 0
+    for byte in token {
+      let kind = Self.shape(byte)
+      run = kind == last ? run + 1 : 1
+      last = kind
+      if run <= 4 { shape.append(kind) }
+    }
+    return shape
   }
 
   /// A byte's shape class: `X` capital, `x` lower-case or other letter, `d` digit, itself

@@ -41,8 +41,17 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
 
   /// Evaluates probabilities `[rows, classes]` (row-major) against labels; rows whose label is
   /// negative (ignored) are skipped.
+  ///
+  /// - Parameters:
+  ///   - probabilities: The class probabilities, which the curves and calibration measure.
+  ///   - predicted: Each row's predicted class when it is not simply the most probable one
+  ///     (a CRF's Viterbi path); the confusion, precision, recall and F1 count these.
+  ///   - labels: Each row's true class.
+  ///   - labelNames: The class names.
+  ///   - falsePositiveBound: The bound for ``ClassStatistics/recallAtFalsePositiveBound``.
   public init(
-    probabilities: [Float], labels: [Int32], labelNames: [String], falsePositiveBound: Double = 0.01
+    probabilities: [Float], predicted: [Int32]? = nil, labels: [Int32], labelNames: [String],
+    falsePositiveBound: Double = 0.01
   ) {
     let k = labelNames.count
     var confusion = Array(repeating: Array(repeating: 0, count: k), count: k)
@@ -50,8 +59,8 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     for (row, label) in labels.enumerated() where label >= 0 && Int(label) < k {
       kept.append(row)
       let scores = probabilities[(row * k)..<((row + 1) * k)]
-      let predicted = scores.indices.max { scores[$0] < scores[$1] }! - row * k
-      confusion[Int(label)][predicted] += 1
+      let best = predicted.map { Int($0[row]) } ?? scores.indices.max { scores[$0] < scores[$1] }! - row * k
+      confusion[Int(label)][best] += 1
     }
     var classes: [ClassStatistics] = []
     for c in 0..<k {

@@ -59,7 +59,7 @@ public final class LineClassifier {
   public init(_ configuration: LineClassifierConfiguration, registry: Registry) throws {
     self.configuration = configuration
     self.registry = registry
-    _ = try registry.models.requireEntry(named: configuration.model)
+    let model = try registry.models.requireEntry(named: configuration.model)
     _ = try registry.optimizers.make(
       named: configuration.optimizer, parameters: configuration.optimizerOptions)
     try configuration.trainer.validate()
@@ -67,16 +67,45 @@ public final class LineClassifier {
     let nominal = names.map {
       LossConfiguration.Head(target: $0, output: names.count == 1 ? "logits" : "logits_\($0)")
     }
-    _ = try configuration.effectiveLoss.makeLoss(registry: registry.losses, heads: nominal)
+    let loss = try configuration.effectiveLoss.makeLoss(registry: registry.losses, heads: nominal)
+    try Self.checkCRF(configuration, model: model, loss: loss)
+  }
+
+  /// A CRF output needs a sequence model that has one and a loss that trains it; a loss that
+  /// reads CRF scores needs the output.
+  static func checkCRF(
+    _ configuration: LineClassifierConfiguration, model: ModelRegistry.Entry, loss: any Loss
+  ) throws {
+    let readsScores = loss.outputNames.contains { name in
+      CRFOutputNames.standard.scores.contains { name.hasPrefix($0) }
+    }
+    if configuration.hasCRF, model.defaults.objectValue?["crf"] == nil {
+      throw LossKitError.conflictingOptions(
+        "a CRF output scores sequences of lines, and model '\(configuration.model)' has none "
+          + "(it reads one row at a time, or its kind has no `crf` option)",
+        fix: "use --model bilstm with --crf, or drop --crf")
+    }
+    if configuration.hasCRF, !readsScores {
+      throw LossKitError.conflictingOptions(
+        "--crf adds transition scores that only the crf loss trains, and the loss "
+          + "'\(configuration.effectiveLoss.expression)' has no crf term",
+        fix: "add one, e.g. --loss crf or --loss '0.5*crf+0.5*focal-f1', or drop --crf")
+    }
+    if !configuration.hasCRF, readsScores {
+      throw LossKitError.conflictingOptions(
+        "the crf loss reads transition scores, and the model has no CRF output",
+        fix: "add --crf (a bilstm with a CRF output per head), or choose another loss")
+    }
   }
 
   /// A classifier continuing a trained model (its recipe's options, when it has them).
   ///
   /// - Throws: ``LossKitError/invalidSpec(_:)`` when the saved recipe does not decode.
   public init(resuming trained: TrainedModel, registry: Registry) throws {
-    configuration = try trained.recipe.map {
-      try $0.decode(LineClassifierConfiguration.self)
-    } ?? LineClassifierConfiguration()
+    configuration =
+      try trained.recipe.map {
+        try $0.decode(LineClassifierConfiguration.self)
+      } ?? LineClassifierConfiguration()
     self.registry = registry
     self.trained = trained
   }

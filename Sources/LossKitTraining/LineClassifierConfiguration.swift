@@ -49,15 +49,26 @@ public struct LineClassifierConfiguration: Sendable, Codable, Equatable {
     set { trainer.seed = newValue }
   }
 
-  /// The loss these options describe, with the seed's default expression when none is set.
+  /// Whether the model options ask for a CRF output (`crf: true`).
+  public var hasCRF: Bool { modelOptions["crf"] == .bool(true) }
+
+  /// The loss these options describe, with the seed's default expression when none is set:
+  /// focal labels give `focal-f1`, class weights or a strategy give `weighted`, else
+  /// cross-entropy; with a CRF output, `crf`, composed half and half with the one the options
+  /// ask for.
   public var effectiveLoss: LossConfiguration {
     guard loss.expression.allSatisfy(\.isWhitespace) else { return loss }
     var configuration = loss
     let options = loss.options
-    configuration.expression =
+    let asked =
       options["focalLabels"] != nil
       ? "focal-f1"
-      : (options["classWeights"] != nil || options["strategy"] != nil ? "weighted" : "cross-entropy")
+      : (options["classWeights"] != nil || options["strategy"] != nil ? "weighted" : nil)
+    if hasCRF {
+      configuration.expression = asked.map { "0.5*crf+0.5*\($0)" } ?? "crf"
+    } else {
+      configuration.expression = asked ?? "cross-entropy"
+    }
     return configuration
   }
 

@@ -8,7 +8,8 @@ public struct HeadPredictions: Sendable {
   public var target: String
   /// The head's class names in class-index order.
   public var labelNames: [String]
-  /// Each row's most probable class (the first on a tie).
+  /// Each row's predicted class: its most probable class (the first on a tie), or for a head
+  /// with a CRF output its tag on the Viterbi path.
   public var classIndices: [Int32]
   /// `[rows, classes]` calibrated probabilities.
   public var probabilities: Tensor
@@ -21,28 +22,17 @@ extension TrainedModel {
   /// Every head's predictions for every row of a corpus, in reading order: what
   /// `losskit predict` prints, the C API returns and Spark adds to a DataFrame.
   ///
-  /// - Throws: As ``probabilities(_:calibrated:)``.
+  /// - Throws: As ``scores(_:calibrated:)``.
   public func predictions(_ corpus: LabeledCorpus) throws -> [HeadPredictions] {
-    let probabilities = try self.probabilities(corpus)
+    let scores = try self.scores(corpus)
     return try targets.map { target in
-      guard let scores = probabilities[target.name] else {
+      guard let head = scores[target.name] else {
         throw LossKitError.missingOutput(
-          loss: "prediction", name: target.name, available: probabilities.keys.sorted())
-      }
-      let classes = target.labels.count
-      let indices = scores.withUnsafeBufferPointer { values in
-        (0..<corpus.rowCount).map { row -> Int32 in
-          var best = 0
-          for c in 1..<max(classes, 1)
-          where values[row * classes + c] > values[row * classes + best] {
-            best = c
-          }
-          return Int32(best)
-        }
+          loss: "prediction", name: target.name, available: scores.keys.sorted())
       }
       return HeadPredictions(
-        target: target.name, labelNames: target.labels, classIndices: indices,
-        probabilities: scores)
+        target: target.name, labelNames: target.labels, classIndices: head.predictedClasses,
+        probabilities: head.probabilities)
     }
   }
 

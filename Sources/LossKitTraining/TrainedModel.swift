@@ -61,26 +61,29 @@ public final class TrainedModel {
   /// How rows form model inputs.
   public var batching: Batching { Batching(windows: pipeline.windows) }
 
-  /// The heads to predict: each target set's logits output and classes.
+  /// The heads to predict: each target set's logits output and classes, and its CRF outputs
+  /// when the model has them.
   ///
   /// - Throws: ``LossKitError/missingOutput(loss:name:available:)`` for a target set the
   ///   model has no logits for.
   public func predictionHeads() throws -> [Prediction.Head] {
-    try targets.map { target in
-      guard let output = model.outputName(forTarget: target.name) else {
-        throw LossKitError.missingOutput(
-          loss: "target '\(target.name)'", name: "logits_\(target.name)",
-          available: model.outputNames)
-      }
-      return Prediction.Head(target: target.name, output: output, classes: target.labels.count)
-    }
+    try Prediction.heads(of: model, targets: targets.map { ($0.name, $0.labels.count) })
   }
 
-  /// The heads a ``LossConfiguration`` places its terms on.
+  /// The heads a ``LossConfiguration`` places its terms on: a term on a head reads that head's
+  /// logits, and its CRF scores when it has them.
   ///
   /// - Throws: As ``predictionHeads()``.
   public func lossHeads() throws -> [LossConfiguration.Head] {
-    try predictionHeads().map { LossConfiguration.Head(target: $0.target, output: $0.output) }
+    try predictionHeads().map { head in
+      var outputs: [String: String] = [:]
+      if let crf = head.crf {
+        for (standard, own) in zip(CRFOutputNames.standard.scores, crf.scores) {
+          outputs[standard] = own
+        }
+      }
+      return LossConfiguration.Head(target: head.target, output: head.output, outputs: outputs)
+    }
   }
 
   /// The corpus of loaded data with this model's pipeline and target sets; `labelled: false`
@@ -132,29 +135,43 @@ public final class TrainedModel {
   public func probabilities(_ corpus: LabeledCorpus, calibrated: Bool = true) throws
     -> [String: Tensor]
   {
-    var probabilities = try Prediction.probabilities(
-      of: model, on: corpus, heads: try predictionHeads(), batching: batching,
-      batchSize: trainer.predictionBatchSize)
-    guard calibrated else { return probabilities }
-    for target in targets {
-      guard let scaling = calibration[target.name], let scores = probabilities[target.name]
-      else { continue }
-      probabilities[target.name] = try Tensor(
-        shape: scores.shape, scalars: scaling.apply(scores.scalars, classes: target.labels.count))
-    }
-    return probabilities
+    try scores(corpus, calibrated: calibrated).mapValues(\.probabilities)
   }
 
-  /// The classification report of every target set on labelled data.
+  /// Every head's predictions (probabilities, calibrated by default, and for CRF heads the
+  /// decoded paths) for each target set.
+  ///
+  /// - Throws: Model errors.
+  public func scores(_ corpus: LabeledCorpus, calibrated: Bool = true) throws
+    -> [String: Prediction.Scores]
+  {
+    var scores = try Prediction.scores(
+      of: model, on: corpus, heads: try predictionHeads(), batching: batching,
+      batchSize: trainer.predictionBatchSize)
+    guard calibrated else { return scores }
+    for target in targets {
+      guard let scaling = calibration[target.name], let head = scores[target.name] else {
+        continue
+      }
+      scores[target.name]?.probabilities = try Tensor(
+        shape: head.probabilities.shape,
+        scalars: scaling.apply(head.probabilities.scalars, classes: target.labels.count))
+    }
+    return scores
+  }
+
+  /// The classification report of every target set on labelled data (a CRF head's
+  /// predicted classes are its Viterbi paths).
   ///
   /// - Throws: As ``probabilities(_:calibrated:)``.
   public func evaluate(_ corpus: LabeledCorpus) throws -> [String: ClassificationReport] {
-    let probabilities = try self.probabilities(corpus)
+    let scores = try self.scores(corpus)
     var reports: [String: ClassificationReport] = [:]
     for target in corpus.targets {
-      guard let scores = probabilities[target.name] else { continue }
+      guard let head = scores[target.name] else { continue }
       reports[target.name] = ClassificationReport(
-        probabilities: scores.scalars, labels: target.labels, labelNames: target.labelNames)
+        probabilities: head.probabilities.scalars, predicted: head.decoded,
+        labels: target.labels, labelNames: target.labelNames)
     }
     return reports
   }

@@ -102,6 +102,13 @@ public final class Trainer {
     try configuration.validate()
     let produced = Set(model.outputNames)
     if let missing = loss.outputNames.sorted().first(where: { !produced.contains($0) }) {
+      if CRFOutputNames.standard.scores.contains(where: { missing.hasPrefix($0) }) {
+        throw LossKitError.conflictingOptions(
+          "\(Self.describe(loss)) reads CRF scores from the model output '\(missing)', but the "
+            + "model has no CRF output (it produced [\(model.outputNames.joined(separator: ", "))])",
+          fix: "train a sequence model with a CRF output (`--crf`; `crf: true` in a bilstm "
+            + "configuration)")
+      }
       throw LossKitError.missingOutput(
         loss: Self.describe(loss), name: missing, available: model.outputNames)
     }
@@ -261,14 +268,7 @@ public final class Trainer {
 
   /// The heads the corpus's target sets are predicted by.
   func predictionHeads(for corpus: LabeledCorpus) throws -> [Prediction.Head] {
-    try corpus.targets.map { target in
-      guard let output = model.outputName(forTarget: target.name) else {
-        throw LossKitError.missingOutput(
-          loss: "validation of target '\(target.name)'", name: "logits_\(target.name)",
-          available: model.outputNames)
-      }
-      return Prediction.Head(target: target.name, output: output, classes: target.labelNames.count)
-    }
+    try Prediction.heads(of: model, targets: corpus.targets.map { ($0.name, $0.labelNames.count) })
   }
 
   /// Validation loss and classification statistics, keys prefixed with `val_` (and the
@@ -276,24 +276,27 @@ public final class Trainer {
   func validationMetrics(_ corpus: LabeledCorpus, heads: [Prediction.Head]) throws
     -> [String: Double]
   {
-    let probabilities = try Prediction.probabilities(
+    let scores = try Prediction.scores(
       of: model, on: corpus, heads: heads, batching: batching,
       batchSize: configuration.predictionBatchSize)
-    return Self.metrics(probabilities, corpus: corpus)
+    return Self.metrics(scores, corpus: corpus)
   }
 
-  /// Validation metrics from probabilities: `val_<key>` for one target set;
+  /// Validation metrics from predictions: `val_<key>` for one target set;
   /// `val_<target>_<key>` for several, plus their mean `val_macro_f1` and `val_loss`.
-  static func metrics(_ probabilities: [String: Tensor], corpus: LabeledCorpus) -> [String: Double]
+  static func metrics(_ predictions: [String: Prediction.Scores], corpus: LabeledCorpus)
+    -> [String: Double]
   {
     var metrics: [String: Double] = [:]
     let single = corpus.targets.count == 1
     var macro = 0.0
     var loss = 0.0
     for target in corpus.targets {
-      guard let scores = probabilities[target.name]?.scalars else { continue }
+      guard let head = predictions[target.name] else { continue }
+      let scores = head.probabilities.scalars
       let report = ClassificationReport(
-        probabilities: scores, labels: target.labels, labelNames: target.labelNames)
+        probabilities: scores, predicted: head.decoded, labels: target.labels,
+        labelNames: target.labelNames)
       let prefix = single ? "val_" : "val_\(target.name)_"
       for (key, value) in report.dictionary where !key.hasSuffix("_support") {
         metrics[prefix + key] = value

@@ -58,8 +58,27 @@ struct ModelOptions: ParsableArguments {
     description: "the kind's: bilstm \(BiLSTMTagger.defaultConfiguration!.dropout), mlp "
       + "\(MultilayerPerceptron.defaultConfiguration!.dropout)")
 
+  @Option(name: .long, help: "Rate at which single sparse input features (n-grams) are dropped in training (bilstm).")
+  var inputDropout: Setting<Float> = .defaulting(
+    to: BiLSTMTagger.defaultConfiguration!.inputDropout)
+
+  @Flag(name: .long, help: "Give every head a linear-chain CRF output (bilstm): the loss defaults to crf (composed half and half with focal-f1 or weighted when --focal-labels or class weights are given), and prediction decodes each document with Viterbi.")
+  var crf = false
+
   @Option(name: .long, help: "Hash buckets for the sparse text features.")
   var buckets: Setting<Int> = .defaulting(to: LineFeaturizer().buckets)
+
+  @Option(name: .long, help: "Character n-gram orders of the text features, as LOW-HIGH.")
+  var charNgrams: Setting<String> = .defaulting(to: Self.describe(LineFeaturizer().characterNgrams))
+
+  @Option(name: .long, help: "The largest order of token-shape n-grams (Xxxxx xxxx Xxxx,); 0 for none.")
+  var shapeNgrams: Setting<Int> = .defaulting(to: LineFeaturizer().shapeNgrams)
+
+  @Flag(inversion: .prefixedNo, help: "Fold case and diacritics before word and character n-grams. (default: on)")
+  var folding: Bool?
+
+  @Flag(inversion: .prefixedNo, help: "Add the nomenclature, citation and measurement detectors as dense features. (default: on)")
+  var patterns: Bool?
 
   /// The model kind's configuration fields the user set.
   var configurationFields: [String: JSONValue] {
@@ -68,13 +87,40 @@ struct ModelOptions: ParsableArguments {
     if let value = embeddingSize.value { fields["embeddingSize"] = .number(Double(value)) }
     if let value = numLayers.value { fields["numLayers"] = .number(Double(value)) }
     if let value = dropout.value { fields["dropout"] = .number(Double(value)) }
+    if let value = inputDropout.value { fields["inputDropout"] = .number(Double(value)) }
+    if crf { fields["crf"] = .bool(true) }
     return fields
+  }
+
+  /// The featurizer with the options the user set applied over `base`.
+  ///
+  /// - Throws: `ValidationError` for a malformed `--char-ngrams`.
+  func featurizer(over base: LineFeaturizer) throws -> LineFeaturizer {
+    var featurizer = base
+    if let buckets = buckets.value { featurizer.buckets = buckets }
+    if let text = charNgrams.value {
+      let bounds = text.split(separator: "-").map { Int($0) }
+      guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high else {
+        throw ValidationError("--char-ngrams '\(text)' must be LOW-HIGH, e.g. 3-5")
+      }
+      featurizer.characterNgrams = low...high
+    }
+    if let value = shapeNgrams.value { featurizer.shapeNgrams = value }
+    if let value = folding { featurizer.folding = value }
+    if let value = patterns { featurizer.patterns = value }
+    try featurizer.validate()
+    return featurizer
+  }
+
+  static func describe(_ range: ClosedRange<Int>) -> String {
+    "\(range.lowerBound)-\(range.upperBound)"
   }
 
   /// Whether any option was given (they cannot change a model being resumed).
   var anyGiven: Bool {
     model.value != nil || !head.isEmpty || windowSize.value != nil
       || predictionStride.value != nil || !configurationFields.isEmpty || buckets.value != nil
+      || charNgrams.value != nil || shapeNgrams.value != nil || folding != nil || patterns != nil
   }
 }
 
@@ -222,7 +268,7 @@ enum ConfigurationBuilder {
     }
     configuration.labelColumn = data.labelColumn
     configuration.textColumn = data.textColumn
-    if let buckets = model.buckets.value { configuration.featurizer.buckets = buckets }
+    configuration.featurizer = try model.featurizer(over: configuration.featurizer)
     configuration.loss = try loss.configuration()
     configuration.optimizer = optimizer.optimizer.value ?? defaults.optimizer
     configuration.optimizerOptions.merge(optimizer.configurationFields) { $1 }
@@ -231,7 +277,6 @@ enum ConfigurationBuilder {
     configuration.trainer.seed = training.seed
     configuration.trainer.patience = training.patience > 0 ? training.patience : nil
     configuration.trainer.monitor = training.monitor
-    try configuration.featurizer.validate()
     return configuration
   }
 }

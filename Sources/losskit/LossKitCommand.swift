@@ -8,7 +8,7 @@ struct LossKitCommand: ParsableCommand {
     commandName: "losskit",
     abstract: "Losses for imbalanced classification: compare, train, evaluate, check.",
     subcommands: [
-      Compare.self, Train.self, Evaluate.self, Predict.self, Models.self, Inspect.self, Export.self, Kinds.self,
+      Compare.self, Train.self, CrossValidate.self, Evaluate.self, Predict.self, Models.self, Inspect.self, Export.self, Kinds.self,
       Losses.self,
       Conformance.self,
     ])

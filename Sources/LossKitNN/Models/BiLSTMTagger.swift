@@ -7,16 +7,23 @@ import LossKitCore
 /// and `embeddings` `[windows · windowSize, 2 · hiddenSize]`, the last LSTM layer's output
 /// after dropout, which every head reads. The windows (their size, and the stride between
 /// prediction windows whose predictions are averaged) are the input pipeline's.
+///
+/// With ``Configuration/crf``, every head also has a linear-chain CRF output: its logits are
+/// the emission scores, and the model produces the head's transition, start and end scores
+/// (``CRFOutputNames``: `transitions`, `start_transitions`, `end_transitions` for a lone head)
+/// for the `crf` loss; prediction then decodes each document with Viterbi.
 public final class BiLSTMTagger: Model {
   /// `bilstm`.
   public static let name = "bilstm"
-  /// Version 2 has heads; version 1 (one `shape.classes`) is read and upgraded.
-  public static let version = 2
+  /// Version 3 may have CRF outputs; version 2 has heads; version 1 (one `shape.classes`) is
+  /// read and upgraded.
+  public static let version = 3
   /// Version 1 is still read.
   public static let minimumVersion = 1
   /// One line for `losskit kinds`.
   public static let summary =
-    "line encoder + stacked bidirectional LSTMs over windows of lines, one dense layer per head"
+    "line encoder + stacked bidirectional LSTMs over windows of lines, one dense layer per "
+    + "head, optionally a CRF output per head"
 
   /// The hyper-parameters.
   public struct Configuration: Codable, Sendable, Equatable {
@@ -34,11 +41,17 @@ public final class BiLSTMTagger: Model {
     public var dropout: Float
     /// The initialisation and dropout seed.
     public var seed: UInt64
+    /// Whether every head has a linear-chain CRF output (default false).
+    public var crf: Bool
+    /// The rate at which sparse input features (n-grams) are dropped in training, each alone
+    /// (default 0).
+    public var inputDropout: Float
 
     /// Creates a configuration.
     public init(
       input: InputShape, heads: [HeadShape], embeddingSize: Int = 128, hiddenSize: Int = 128,
-      numLayers: Int = 2, dropout: Float = 0.3, seed: UInt64 = 0
+      numLayers: Int = 2, dropout: Float = 0.3, seed: UInt64 = 0, crf: Bool = false,
+      inputDropout: Float = 0
     ) {
       self.input = input
       self.heads = heads
@@ -47,11 +60,29 @@ public final class BiLSTMTagger: Model {
       self.numLayers = numLayers
       self.dropout = dropout
       self.seed = seed
+      self.crf = crf
+      self.inputDropout = inputDropout
+    }
+
+    /// Decodes a configuration; `crf` and `inputDropout`, which version 2 lacks, default to
+    /// off.
+    public init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      input = try container.decode(InputShape.self, forKey: .input)
+      heads = try container.decode([HeadShape].self, forKey: .heads)
+      embeddingSize = try container.decode(Int.self, forKey: .embeddingSize)
+      hiddenSize = try container.decode(Int.self, forKey: .hiddenSize)
+      numLayers = try container.decode(Int.self, forKey: .numLayers)
+      dropout = try container.decode(Float.self, forKey: .dropout)
+      seed = try container.decode(UInt64.self, forKey: .seed)
+      crf = try container.decodeIfPresent(Bool.self, forKey: .crf) ?? false
+      inputDropout = try container.decodeIfPresent(Float.self, forKey: .inputDropout) ?? 0
     }
   }
 
   /// The defaults `losskit kinds` shows; the input and heads come from the data.
-  public static let defaultConfiguration: Configuration? = Configuration(input: .placeholder, heads: [.labels(classes: 3)])
+  public static let defaultConfiguration: Configuration? = Configuration(
+    input: .placeholder, heads: [.labels(classes: 3)])
 
   /// The configuration the model was built with.
   public let configuration: Configuration
@@ -59,6 +90,7 @@ public final class BiLSTMTagger: Model {
   let layers: [BidirectionalLSTM]
   let dropouts: [Dropout]
   let heads: ClassificationHeads
+  let crfOutputs: [CRFOutput]
   /// The dropout state.
   public var random: SeededGenerator
   /// Reads windows of consecutive lines.
@@ -76,6 +108,7 @@ public final class BiLSTMTagger: Model {
     try rules.check("numLayers", configuration.numLayers, maximum: 16)
     try rules.check(configuration.input, width: configuration.embeddingSize)
     try rules.checkDropout(configuration.dropout)
+    try rules.checkDropout(configuration.inputDropout, name: "inputDropout")
     self.configuration = configuration
     var random = SeededGenerator(seed: configuration.seed)
     encoder = LineEncoder(
@@ -94,6 +127,12 @@ public final class BiLSTMTagger: Model {
     self.layers = layers
     dropouts = (0...configuration.numLayers).map { _ in Dropout(rate: configuration.dropout) }
     heads = ClassificationHeads(configuration.heads, inputSize: inputSize, random: &random)
+    let lone = configuration.heads.count == 1
+    crfOutputs =
+      configuration.crf
+      ? configuration.heads.map {
+        CRFOutput(head: $0.name, lone: lone, classes: $0.classes, random: &random)
+      } : []
     self.random = random
   }
 
@@ -112,9 +151,11 @@ public final class BiLSTMTagger: Model {
   /// Every parameter.
   public var parameters: [Parameter] {
     encoder.parameters + layers.flatMap(\.parameters) + heads.parameters
+      + crfOutputs.flatMap(\.parameters)
   }
-  /// Every head's logits (`logits` too for a lone head) and `embeddings`.
-  public var outputNames: [String] { heads.outputNames }
+  /// Every head's logits (`logits` too for a lone head), `embeddings`, and each CRF output's
+  /// scores.
+  public var outputNames: [String] { heads.outputNames + crfOutputs.flatMap(\.names.scores) }
 
   /// Per-row logits `[windows, steps, classes]` for every head, and the embeddings.
   ///
@@ -126,18 +167,25 @@ public final class BiLSTMTagger: Model {
         "bilstm input: rows must form sequences (FeatureBatch.sequence)",
         expected: [batch.rowCount], actual: [batch.rowCount])
     }
-    var x = try encoder.forward(batch, training: training)
+    var input = batch
+    if training, configuration.inputDropout > 0, let sparse = batch.sparse {
+      input.sparse = sparse.dropping(rate: configuration.inputDropout, random: &random)
+    }
+    var x = try encoder.forward(input, training: training)
     dropouts[0].forward(&x, training: training, random: &random)
     for (index, layer) in layers.enumerated() {
       x = layer.forward(x, shape: shape, mask: batch.mask, training: training)
       dropouts[index + 1].forward(&x, training: training, random: &random)
     }
-    return try heads.forward(
+    var outputs = try heads.forward(
       x, rows: batch.rowCount, rowShape: [shape.count, shape.steps], training: training)
+    for crf in crfOutputs { outputs.merge(crf.outputs) { _, scores in scores } }
+    return outputs
   }
 
   /// Adds parameter gradients from every output that received one.
   public func backward(_ outputGradients: [String: Tensor]) throws {
+    for crf in crfOutputs { try crf.backward(outputGradients) }
     guard let rows = outputGradients["embeddings"]?.flatRowCount ?? heads.rows(in: outputGradients),
       var dx = try heads.backward(outputGradients, rows: rows)
     else { return }

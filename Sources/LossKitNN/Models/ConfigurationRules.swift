@@ -18,10 +18,10 @@ struct ConfigurationRules {
   }
 
   /// Checks a dropout rate.
-  func checkDropout(_ rate: Float) throws {
+  func checkDropout(_ rate: Float, name: String = "dropout") throws {
     guard rate >= 0, rate < 1 else {
       throw LossKitError.invalidParameter(
-        loss: model, name: "dropout", reason: "\(rate) is not in [0, 1)")
+        loss: model, name: name, reason: "\(rate) is not in [0, 1)")
     }
   }
 

@@ -67,6 +67,12 @@ extension BiLSTMTagger {
       input = 2 &* hidden
     }
     count.addHeads(configuration.heads, width: input)
+    if configuration.crf {
+      for head in configuration.heads {
+        count.add(head.classes, head.classes)
+        count.add(2, head.classes)
+      }
+    }
     return count.total
   }
 }

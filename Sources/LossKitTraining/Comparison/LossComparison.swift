@@ -122,11 +122,12 @@ public enum LossComparison {
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       guard let trained = classifier.trained else { continue }
       let corpus = try trained.corpus(test)
-      guard let target = corpus.targets.first,
-        let probabilities = try trained.probabilities(corpus)[target.name]?.scalars
+      guard let target = corpus.targets.first, let head = try trained.scores(corpus)[target.name]
       else { continue }
+      let probabilities = head.probabilities.scalars
       let report = ClassificationReport(
-        probabilities: probabilities, labels: target.labels, labelNames: target.labelNames)
+        probabilities: probabilities, predicted: head.decoded, labels: target.labels,
+        labelNames: target.labelNames)
       results.append(
         Result(
           name: candidate.name, loss: Trainer.describe(trained.loss), report: report,
