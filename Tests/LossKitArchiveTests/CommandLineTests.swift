@@ -154,7 +154,7 @@ struct CommandLineTests {
     let focal = object["losses"]!.first { $0["name"] as? String == "focal" }!
     #expect((focal["defaults"] as! [String: Any])["gamma"] as? Double == 2)
     let bilstm = object["models"]!.first { $0["name"] as? String == "bilstm" }!
-    #expect(bilstm["version"] as? Int == 2 && bilstm["minimumVersion"] as? Int == 1)
+    #expect(bilstm["version"] as? Int == 3 && bilstm["minimumVersion"] as? Int == 1)
     let (text, _) = try run(["kinds"])
     #expect(text.contains("Model kinds:") && text.contains("adamw (v1)"))
   }

@@ -165,9 +165,9 @@ import Testing
     #expect(featurizer.sparseFeatures(line).indices == indices)
     #expect(indices == indices.sorted() && Set(indices).count == indices.count)
     #expect(indices.allSatisfy { $0 >= 0 && $0 < 1 << 12 })
-    // Three groups (words, characters, shapes), each of unit length.
+    // Four groups (words, characters, shapes, shape n-grams), each of unit length.
     let squares = values.reduce(0) { $0 + $1 * $1 }
-    #expect(abs(squares - 3) < 0.2)
+    #expect(abs(squares - 4) < 0.2)
   }
 
   @Test func layoutFeaturesMeasureTheLine() {
