@@ -6,7 +6,8 @@ import Foundation
 /// Groups come from where the files are, relative to the folder all of them share (the
 /// longest common folder of their paths):
 /// - ``journal``: the first folder below that common folder (for `../shared/data/skol`:
-///   `Mycotaxon` and `Mycologia`); a file directly in the common folder is its own group;
+///   `Mycotaxon` and `Mycologia`); files directly in the common folder form one group named
+///   after it;
 /// - ``folder``: the folder a file is in (for SKOL: each volume);
 /// - ``file``: every file alone.
 public enum DocumentGrouping: String, CaseIterable, Sendable, Codable {
@@ -31,8 +32,8 @@ public enum DocumentGrouping: String, CaseIterable, Sendable, Codable {
       for path in components.dropFirst() {
         common = Array(zip(common, path.dropLast()).prefix { $0.0 == $0.1 }.map(\.0))
       }
-      return zip(files, components).map { file, path in
-        path.count > common.count + 1 ? path[common.count] : file.path
+      return components.map { path in
+        path.count > common.count + 1 ? path[common.count] : common.last ?? "/"
       }
     }
   }

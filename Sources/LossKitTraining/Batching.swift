@@ -64,12 +64,15 @@ public struct Batching: Sendable {
     return units
   }
 
-  /// The rows a unit covers (−1 for padding slots).
+  /// The rows a unit covers, left-aligned: the document's rows in the window first, then −1
+  /// for each padding slot (a window reaching before the document's start or past its end).
+  /// Sequence models see the same rows either way; a CRF needs each sequence's steps first.
   public func rows(of unit: Window) -> [Int] {
     guard let size = windows?.size else { return [unit.documentStart] }
-    return (unit.start..<(unit.start + size)).map {
-      $0 >= 0 && $0 < unit.documentCount ? unit.documentStart + $0 : -1
-    }
+    let first = max(unit.start, 0)
+    let last = min(unit.start + size, unit.documentCount)
+    let real = first < last ? Array((unit.documentStart + first)..<(unit.documentStart + last)) : []
+    return real + Array(repeating: -1, count: size - real.count)
   }
 
   /// The model batch and the targets of every target set for some units.
