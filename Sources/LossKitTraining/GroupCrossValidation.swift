@@ -55,12 +55,13 @@ public struct GroupCrossValidation {
   ///   - grouping: How documents form groups.
   ///   - only: Hold out only these groups (all when empty); each must exist.
   ///   - observer: Progress for each fold's training.
-  ///   - foldFinished: Called after each fold, for progress output.
+  ///   - foldFinished: Called after each fold with its model, for progress output or saving.
   /// - Throws: ``DataError/badGrouping(_:reason:)`` when there are fewer than two groups or
   ///   `only` names a missing one, and training errors.
   public func run(
     _ data: LoadedData, grouping: DocumentGrouping, only: [String] = [],
-    observer: (any TrainingObserver)? = nil, foldFinished: (Fold) -> Void = { _ in }
+    observer: (any TrainingObserver)? = nil,
+    foldFinished: (Fold, TrainedModel) throws -> Void = { _, _ in }
   ) throws -> [Fold] {
     let groups = data.grouped(by: grouping)
     guard groups.count >= 2 else {
@@ -88,7 +89,7 @@ public struct GroupCrossValidation {
         reports: result.testReports, epochs: result.history.epochs.count,
         bestEpoch: result.history.bestEpoch,
         seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-      foldFinished(fold)
+      if let trained = classifier.trained { try foldFinished(fold, trained) }
       folds.append(fold)
     }
     return folds

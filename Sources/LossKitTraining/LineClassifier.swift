@@ -42,7 +42,8 @@ public final class LineClassifier {
     /// Validation statistics, keyed like ``testStatistics``.
     public var validationStatistics: [String: Double] { Self.statistics(validationReports) }
 
-    static func statistics(_ reports: [String: ClassificationReport]) -> [String: Double] {
+    /// Flat statistics of some reports, keyed like ``testStatistics``.
+    public static func statistics(_ reports: [String: ClassificationReport]) -> [String: Double] {
       guard reports.count > 1 else { return reports.values.first?.dictionary ?? [:] }
       var all: [String: Double] = [:]
       for (target, report) in reports {

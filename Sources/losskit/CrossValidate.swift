@@ -37,6 +37,13 @@ struct CrossValidate: ParsableCommand {
   @OptionGroup var trainingOptions: TrainingOptions
   @OptionGroup var storeOptions: StoreOptions
 
+  @Option(
+    name: .long,
+    help:
+      "Save each fold's model in the store as PREFIX-GROUP, e.g. lojo-Mycologia (the model that never saw Mycologia)."
+  )
+  var save: String?
+
   @Flag(name: .long, help: "Print only the table.")
   var quiet = false
 
@@ -63,10 +70,19 @@ struct CrossValidate: ParsableCommand {
     let registry = try storeOptions.registry()
     let loaded = try LoadedData.load(data)
     let verbose = !(quiet || json)
+    let store = try save.map { _ in try storeOptions.modelStore() }
+    // Reach the store before hours of training, so a wrong URL fails at once.
+    _ = try store?.names()
     let folds = try GroupCrossValidation(configuration, registry: registry).run(
       loaded, grouping: group, only: holdOut,
       observer: verbose ? ProgressPrinter(style: .bar) : nil,
-      foldFinished: { fold in
+      foldFinished: { fold, trained in
+        if let store, let prefix = save {
+          let name = prefix + "-" + Self.modelName(fold.group)
+          trained.metrics = ["test": LineClassifier.FitResult.statistics(fold.reports)]
+          try store.save(trained, named: name)
+          if verbose { print("Saved the model as '\(name)' in \(store.location)") }
+        }
         if verbose {
           print(
             "\n== held out \(fold.group): trained on \(fold.trainingRows) rows, tested on "
@@ -120,6 +136,12 @@ struct CrossValidate: ParsableCommand {
       sections.append(lines.joined(separator: "\n"))
     }
     return sections.joined(separator: "\n\n")
+  }
+
+  /// A group's name as part of a model name: characters other than letters, digits, `-`
+  /// and `_` become `_`.
+  static func modelName(_ group: String) -> String {
+    String(display(group).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
   }
 
   /// A group's name as a user reads it: a file or folder path relative to the current folder.

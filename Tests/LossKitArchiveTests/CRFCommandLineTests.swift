@@ -75,8 +75,12 @@ struct CRFCommandLineTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     _ = try CommandLineTests.pages(2, seed: 1, in: directory.appendingPathComponent("A/Vol1"))
     _ = try CommandLineTests.pages(2, seed: 2, in: directory.appendingPathComponent("B/Vol7"))
+    let store = directory.appendingPathComponent("store").path
     var (output, status) = try run(
-      ["crossval", "--group", "journal", "--data", directory.path, "--json"] + Self.small)
+      [
+        "crossval", "--group", "journal", "--data", directory.path, "--json", "--save", "lojo",
+        "--store", store,
+      ] + Self.small)
     #expect(status == 0, "\(output)")
     let result = try JSONSerialization.jsonObject(with: Data(output.utf8)) as! [String: Any]
     let folds = result["folds"] as! [[String: Any]]
@@ -86,6 +90,9 @@ struct CRFCommandLineTests {
     #expect(folds.allSatisfy { ($0["test_rows"] as! Int) > 100 }, "\(folds)")
     let mean = result["mean"] as! [String: [String: Double]]
     #expect(mean["labels"]?["Nomenclature_f1"] != nil)
+    // Each fold's model is saved under the group it never saw.
+    (output, status) = try run(["models", "--store", store])
+    #expect(output.contains("lojo-A") && output.contains("lojo-B"), "\(output)")
     (output, status) = try run([
       "crossval", "--data", directory.appendingPathComponent("A").path, "--quiet",
     ])
