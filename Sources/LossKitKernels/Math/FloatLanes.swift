@@ -5,7 +5,7 @@
 /// The requirements are the operations DESIGN.md measures as fast on both: arithmetic,
 /// comparisons whose masks feed ``replacing(with:where:)``, and bit casts to integer lanes.
 /// Nothing here rounds or clamps with the standard library's per-lane loops.
-package protocol FloatLanes: Sendable {
+public protocol FloatLanes: Sendable {
   /// The integer lanes of the same width, for bit patterns.
   associatedtype Bits: IntegerLanes
   /// The result of a lane-wise comparison.
@@ -33,7 +33,7 @@ package protocol FloatLanes: Sendable {
 }
 
 /// Integer lanes matching ``FloatLanes``: `Int32`, or ``IntVector``.
-package protocol IntegerLanes: Sendable {
+public protocol IntegerLanes: Sendable {
   /// Every lane `value`.
   init(repeating value: Int32)
 
@@ -50,54 +50,54 @@ package protocol IntegerLanes: Sendable {
 
 extension Float: FloatLanes {
   @inlinable @inline(__always)
-  package init(repeating value: Float) { self = value }
+  public init(repeating value: Float) { self = value }
 
   @inlinable @inline(__always)
-  package init(bits: Int32) { self.init(bitPattern: UInt32(bitPattern: bits)) }
+  public init(bits: Int32) { self.init(bitPattern: UInt32(bitPattern: bits)) }
 
   @inlinable @inline(__always)
-  package var bits: Int32 { Int32(bitPattern: bitPattern) }
+  public var bits: Int32 { Int32(bitPattern: bitPattern) }
 
   @inlinable @inline(__always)
-  package static func lanes(_ a: Float, lessThan b: Float) -> Bool { a < b }
+  public static func lanes(_ a: Float, lessThan b: Float) -> Bool { a < b }
 
   @inlinable @inline(__always)
-  package static func lanes(_ a: Float, equalTo b: Float) -> Bool { a == b }
+  public static func lanes(_ a: Float, equalTo b: Float) -> Bool { a == b }
 
   /// A select, not a branch, so loops over it vectorise.
   @inlinable @inline(__always)
-  package func replacing(with other: Float, where mask: Bool) -> Float { mask ? other : self }
+  public func replacing(with other: Float, where mask: Bool) -> Float { mask ? other : self }
 }
 
 extension Int32: IntegerLanes {
   @inlinable @inline(__always)
-  package init(repeating value: Int32) { self = value }
+  public init(repeating value: Int32) { self = value }
 
   @inlinable @inline(__always)
-  package func wrappingAdd(_ other: Int32) -> Int32 { self &+ other }
+  public func wrappingAdd(_ other: Int32) -> Int32 { self &+ other }
 
   @inlinable @inline(__always)
-  package func wrappingSubtract(_ other: Int32) -> Int32 { self &- other }
+  public func wrappingSubtract(_ other: Int32) -> Int32 { self &- other }
 }
 
 extension SIMD16: FloatLanes where Scalar == Float {
   @inlinable @inline(__always)
-  package init(bits: SIMD16<Int32>) { self = unsafeBitCast(bits, to: Self.self) }
+  public init(bits: SIMD16<Int32>) { self = unsafeBitCast(bits, to: Self.self) }
 
   @inlinable @inline(__always)
-  package var bits: SIMD16<Int32> { unsafeBitCast(self, to: SIMD16<Int32>.self) }
+  public var bits: SIMD16<Int32> { unsafeBitCast(self, to: SIMD16<Int32>.self) }
 
   @inlinable @inline(__always)
-  package static func lanes(_ a: Self, lessThan b: Self) -> SIMDMask<SIMD16<Int32>> { a .< b }
+  public static func lanes(_ a: Self, lessThan b: Self) -> SIMDMask<SIMD16<Int32>> { a .< b }
 
   @inlinable @inline(__always)
-  package static func lanes(_ a: Self, equalTo b: Self) -> SIMDMask<SIMD16<Int32>> { a .== b }
+  public static func lanes(_ a: Self, equalTo b: Self) -> SIMDMask<SIMD16<Int32>> { a .== b }
 }
 
 extension SIMD16: IntegerLanes where Scalar == Int32 {
   @inlinable @inline(__always)
-  package func wrappingAdd(_ other: Self) -> Self { self &+ other }
+  public func wrappingAdd(_ other: Self) -> Self { self &+ other }
 
   @inlinable @inline(__always)
-  package func wrappingSubtract(_ other: Self) -> Self { self &- other }
+  public func wrappingSubtract(_ other: Self) -> Self { self &- other }
 }

@@ -1,6 +1,6 @@
 /// `q^γ` for the focal modulating factor, specialised so that the common exponents cost a
 /// multiply or nothing and only a general γ pays for `exp(γ·ln q)`.
-package protocol FocalPower: SendableMetatype {
+public protocol FocalPower: SendableMetatype {
   /// Whether γ is 0, so the factor is 1 and its derivative vanishes.
   static var isZero: Bool { get }
   /// 0, 1, 2 for those γ and 3 for any other: the `lk_focal_power` of the C kernels.
@@ -10,37 +10,37 @@ package protocol FocalPower: SendableMetatype {
 }
 
 /// γ = 0: the factor is 1 (plain cross-entropy).
-package enum FocalPowerZero: FocalPower {
-  @inlinable package static var index: Int { 0 }
-  @inlinable package static var isZero: Bool { true }
+public enum FocalPowerZero: FocalPower {
+  @inlinable public static var index: Int { 0 }
+  @inlinable public static var isZero: Bool { true }
   @inlinable @inline(__always)
-  package static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector {
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector {
     VectorMath.splat(1)
   }
 }
 
 /// γ = 1.
-package enum FocalPowerOne: FocalPower {
-  @inlinable package static var index: Int { 1 }
-  @inlinable package static var isZero: Bool { false }
+public enum FocalPowerOne: FocalPower {
+  @inlinable public static var index: Int { 1 }
+  @inlinable public static var isZero: Bool { false }
   @inlinable @inline(__always)
-  package static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector { q }
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector { q }
 }
 
 /// γ = 2, the RetinaNet default.
-package enum FocalPowerTwo: FocalPower {
-  @inlinable package static var index: Int { 2 }
-  @inlinable package static var isZero: Bool { false }
+public enum FocalPowerTwo: FocalPower {
+  @inlinable public static var index: Int { 2 }
+  @inlinable public static var isZero: Bool { false }
   @inlinable @inline(__always)
-  package static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector { q * q }
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector { q * q }
 }
 
 /// Any other γ > 0: `exp(γ·ln q)`, which is 0 at q = 0 because ln 0 = −∞.
-package enum FocalPowerGeneral: FocalPower {
-  @inlinable package static var index: Int { 3 }
-  @inlinable package static var isZero: Bool { false }
+public enum FocalPowerGeneral: FocalPower {
+  @inlinable public static var index: Int { 3 }
+  @inlinable public static var isZero: Bool { false }
   @inlinable @inline(__always)
-  package static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector {
+  public static func power(_ q: FloatVector, gamma: FloatVector) -> FloatVector {
     VectorMath.exp(VectorMath.log(q) * gamma)
   }
 }

@@ -5,7 +5,7 @@ extension LaneMath where Lanes == FloatVector {
   /// One multiply-add per vector. (The mutating `replace(with:where:)`, the obvious way to
   /// collect a mask, is a per-lane loop in this toolchain and cost a fifth of a softmax pass.)
   @inlinable @inline(__always)
-  package static func flagNonFinite(_ x: FloatVector, into flag: inout FloatVector) {
+  public static func flagNonFinite(_ x: FloatVector, into flag: inout FloatVector) {
     flag = multiplyAdd(x, splat(0), flag)
   }
 
@@ -17,19 +17,19 @@ extension LaneMath where Lanes == FloatVector {
   /// the loop halved its speed, so tails go through padded copies
   /// (``pad(_:count:fill:into:)``).
   @inlinable @inline(__always)
-  package static func load(_ base: UnsafePointer<Float>, at index: Int) -> FloatVector {
+  public static func load(_ base: UnsafePointer<Float>, at index: Int) -> FloatVector {
     UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index * 4, as: FloatVector.self)
   }
 
   /// Loads the 16 integers at `base[index...]`.
   @inlinable @inline(__always)
-  package static func load(_ base: UnsafePointer<Int32>, at index: Int) -> IntVector {
+  public static func load(_ base: UnsafePointer<Int32>, at index: Int) -> IntVector {
     UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index * 4, as: IntVector.self)
   }
 
   /// Stores `vector` at `base[index...]`.
   @inlinable @inline(__always)
-  package static func store(
+  public static func store(
     _ vector: FloatVector, _ base: UnsafeMutablePointer<Float>, at index: Int
   ) {
     UnsafeMutableRawPointer(base).storeBytes(
@@ -39,7 +39,7 @@ extension LaneMath where Lanes == FloatVector {
   /// Copies `count < 16` values from `source` into the 16-value `pad`, fills the other lanes
   /// with `fill`, and returns `pad`: the last, partial vector of a loop as a whole one.
   @inlinable @inline(__always)
-  package static func pad<Scalar: Numeric>(
+  public static func pad<Scalar: Numeric>(
     _ source: UnsafePointer<Scalar>, count: Int, fill: Scalar = 0,
     into pad: UnsafeMutablePointer<Scalar>
   ) -> UnsafeMutablePointer<Scalar> {
@@ -53,7 +53,7 @@ extension LaneMath where Lanes == Float {
   /// The sum of `count` floats, added in eight interleaved lanes (so the loop vectorises) and
   /// returned in `Double`.
   @inlinable
-  package static func sum(_ values: UnsafePointer<Float>, count: Int) -> Double {
+  public static func sum(_ values: UnsafePointer<Float>, count: Int) -> Double {
     var lanes = SIMD8<Float>()
     var index = 0
     while index + 8 <= count {

@@ -5,17 +5,17 @@
 /// bit casts, integer shifts and masks) runs 2–2.5× faster here than the same maths in a plain
 /// loop left to LLVM's loop vectoriser: a fused sigmoid-focal pass went from 110 to 277 M
 /// elements/s per thread at the default target.
-package typealias FloatVector = SIMD16<Float>
+public typealias FloatVector = SIMD16<Float>
 
 /// The integer lanes matching ``FloatVector``, for bit patterns.
-package typealias IntVector = SIMD16<Int32>
+public typealias IntVector = SIMD16<Int32>
 
 /// The elementary functions on ``FloatVector``s, for explicit SIMD kernels.
-package typealias VectorMath = LaneMath<FloatVector>
+public typealias VectorMath = LaneMath<FloatVector>
 
 /// The elementary functions on single `Float`s, for loops left to LLVM's loop vectoriser (the
 /// LSTM's gate activations).
-package typealias ScalarMath = LaneMath<Float>
+public typealias ScalarMath = LaneMath<Float>
 
 /// Elementary functions written once for any ``FloatLanes`` (one `exp`, one `log`, …, so
 /// the scalar and vector spellings cannot drift apart): no calls into libm, only arithmetic,
@@ -23,27 +23,34 @@ package typealias ScalarMath = LaneMath<Float>
 ///
 /// Rounding uses the 1.5·2²³ trick and 2ⁿ is built from its bit pattern, avoiding the
 /// conversions DESIGN.md measures as slow. Accuracy is about 2 ulp over the stated domains.
-package enum LaneMath<Lanes: FloatLanes> {
+///
+/// Two measured compiler limits shape the declarations. They are `public`, not `package`:
+/// with `package` conformances of `Float` and `SIMD16<Float>` to ``FloatLanes`` the plugins'
+/// kernels called unspecialised generic code for every `splat` (the portable sigmoid focal
+/// pass ran 15× slower); LossKitKernels is no product, so nothing outside the package can
+/// import them anyway. And they are `@_transparent`: `@inline(__always)` generic functions
+/// were specialised but still called across modules (`logOfNormal`, `exp`).
+public enum LaneMath<Lanes: FloatLanes> {
   /// Every lane `value`.
-  @inlinable @inline(__always)
-  package static func splat(_ value: Float) -> Lanes { Lanes(repeating: value) }
+  @_transparent
+  public static func splat(_ value: Float) -> Lanes { Lanes(repeating: value) }
 
   /// `a·b + c`.
   ///
   /// Not fused: the portable build has no FMA instruction (a fused form would call into
   /// libm), and the AVX2 kernels are C (``InstructionSet``).
-  @inlinable @inline(__always)
-  package static func multiplyAdd(_ a: Lanes, _ b: Lanes, _ c: Lanes) -> Lanes { a * b + c }
+  @_transparent
+  public static func multiplyAdd(_ a: Lanes, _ b: Lanes, _ c: Lanes) -> Lanes { a * b + c }
 
   /// `|x|`, by clearing the sign bits.
-  @inlinable @inline(__always)
-  package static func magnitude(_ x: Lanes) -> Lanes {
+  @_transparent
+  public static func magnitude(_ x: Lanes) -> Lanes {
     Lanes(bits: x.bits & Lanes.Bits(repeating: 0x7FFF_FFFF))
   }
 
   /// `eˣ`: about 2 ulp for `x ≤ 88`; 0 below −87.3, `+∞` above 88.72.
-  @inlinable @inline(__always)
-  package static func exp(_ x: Lanes) -> Lanes {
+  @_transparent
+  public static func exp(_ x: Lanes) -> Lanes {
     let result = expOfNonPositive(
       x.replacing(with: splat(88), where: Lanes.lanes(splat(88), lessThan: x)))
     return result.replacing(with: splat(0), where: Lanes.lanes(x, lessThan: splat(-87.3)))
@@ -58,8 +65,8 @@ package enum LaneMath<Lanes: FloatLanes> {
   /// target (a select is three instructions there, and the masks must stay live across the
   /// polynomial). In a softmax the difference below −87.3 is far under the rounding of every
   /// sum and product it enters.
-  @inlinable @inline(__always)
-  package static func expOfNonPositive(_ x: Lanes) -> Lanes {
+  @_transparent
+  public static func expOfNonPositive(_ x: Lanes) -> Lanes {
     let clamped = x.replacing(with: splat(-87.3), where: Lanes.lanes(x, lessThan: splat(-87.3)))
     // Round x·log2(e) to an integer n by adding 1.5·2²³: the sum's low mantissa bits hold n.
     let shifted = multiplyAdd(clamped, splat(1.442_695_04), splat(12_582_912))
@@ -84,8 +91,8 @@ package enum LaneMath<Lanes: FloatLanes> {
 
   /// `ln x` for `x ≥ 0` including subnormals: about 2 ulp; `−∞` at 0, NaN below 0, `+∞` at
   /// `+∞`.
-  @inlinable @inline(__always)
-  package static func log(_ x: Lanes) -> Lanes {
+  @_transparent
+  public static func log(_ x: Lanes) -> Lanes {
     let subnormal = Lanes.lanes(x, lessThan: splat(Float.leastNormalMagnitude))
     let scaled = x.replacing(with: x * splat(8_388_608), where: subnormal)
     let bias = splat(0).replacing(with: splat(23), where: subnormal)
@@ -96,10 +103,16 @@ package enum LaneMath<Lanes: FloatLanes> {
     return result.replacing(with: splat(-.infinity), where: Lanes.lanes(x, equalTo: splat(0)))
   }
 
-  /// `ln x` for finite normal `x > 0` (no special cases): about 2 ulp. `exponentBias` is
-  /// subtracted from the binary exponent: 23 in lanes already scaled by 2²³.
-  @inlinable @inline(__always)
-  package static func logOfNormal(_ x: Lanes, exponentBias: Lanes = splat(0)) -> Lanes {
+  /// `ln x` for finite normal `x > 0` (no special cases): about 2 ulp.
+  @_transparent
+  public static func logOfNormal(_ x: Lanes) -> Lanes {
+    logOfNormal(x, exponentBias: splat(0))
+  }
+
+  /// ``logOfNormal(_:)`` with `exponentBias` subtracted from the binary exponent: 23 in lanes
+  /// already scaled by 2²³.
+  @_transparent
+  public static func logOfNormal(_ x: Lanes, exponentBias: Lanes) -> Lanes {
     let bits = x.bits
     // The biased exponent as a Float, without an integer→float conversion: 2²³ + e − 2²³.
     let exponentBits =
@@ -131,8 +144,8 @@ package enum LaneMath<Lanes: FloatLanes> {
 
   /// `eˣ − 1` for `x ≤ 0` (a log-probability, say) without cancellation near 0: a Taylor
   /// polynomial for |x| < 0.5, ``expOfNonPositive(_:)`` − 1 elsewhere.
-  @inlinable @inline(__always)
-  package static func expMinusOneOfNonPositive(_ x: Lanes) -> Lanes {
+  @_transparent
+  public static func expMinusOneOfNonPositive(_ x: Lanes) -> Lanes {
     var p = multiplyAdd(splat(1.0 / 40_320), x, splat(1.0 / 5_040))
     p = multiplyAdd(p, x, splat(1.0 / 720))
     p = multiplyAdd(p, x, splat(1.0 / 120))
