@@ -1,13 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Kernels are plain Swift SIMD and build for the default x86-64 target. Setting
-// LOSSKIT_TARGET_CPU (for example `haswell`) compiles them for that CPU as well, which
-// enables AVX2 and FMA; see docs/benchmarks.md for what it gains. The flag is only added when
-// asked for, so the package stays usable as a dependency.
-let targetCPU = Context.environment["LOSSKIT_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
-let tuned: [SwiftSetting] =
-  targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("LOSSKIT_FMA")] } ?? []
+// Everything builds for the target's baseline (SSE2 on x86-64) with no unsafe flags, so the
+// package stays usable as a dependency and one binary runs on any CPU. The kernels choose
+// their instruction set at run time: AVX2 + FMA twins in C (CLossKitKernels) where the CPU
+// has them, the Swift kernels elsewhere or when LOSSKIT_CPU=baseline (docs/benchmarks.md).
 
 // libFuzzer harnesses (Tests/Fuzz/NAME/main.swift), built only when LOSSKIT_FUZZ is set, by
 // Tests/Fuzz/run.sh with -sanitize=fuzzer,address: plain `swift build` and `swift test` never
@@ -18,7 +15,8 @@ let fuzzTargets: [Target] =
   ? []
   : [
     .target(name: "CLossKitFuzzDriver", path: "Tests/Fuzz/Driver"),
-    .target(name: "LossKitFuzzing", dependencies: ["CLossKitFuzzDriver"], path: "Tests/Fuzz/Support"),
+    .target(
+      name: "LossKitFuzzing", dependencies: ["CLossKitFuzzDriver"], path: "Tests/Fuzz/Support"),
   ]
     + fuzzHarnesses.map {
       .executableTarget(
@@ -43,28 +41,31 @@ let package = Package(
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
-    .target(name: "LossKitCore", swiftSettings: tuned),
+    // Kernels: SIMD maths, row tiles, GEMM, parallel chunks, scratch buffers. Internal to the
+    // package (`package` access): no product exposes them. The Swift kernels are the portable
+    // path; CLossKitKernels holds their AVX2 + FMA twins (`__attribute__((target))` in C, so no
+    // unsafe flags), chosen at run time by `InstructionSet.selected`.
+    .target(name: "CLossKitKernels"),
+    .target(name: "LossKitKernels", dependencies: ["CLossKitKernels"]),
+    .target(name: "LossKitCore", dependencies: ["LossKitKernels"]),
     .target(
-      name: "LossKitFocal", dependencies: ["LossKitCore"], path: "Plugins/FocalLoss",
-      swiftSettings: tuned),
+      name: "LossKitFocal", dependencies: ["LossKitCore", "LossKitKernels"],
+      path: "Plugins/FocalLoss"),
     .target(
-      name: "LossKitFocalF1", dependencies: ["LossKitCore"], path: "Plugins/FocalF1Loss",
-      swiftSettings: tuned),
+      name: "LossKitFocalF1", dependencies: ["LossKitCore", "LossKitKernels"],
+      path: "Plugins/FocalF1Loss"),
     .target(
-      name: "LossKitClassWeighted", dependencies: ["LossKitCore"],
-      path: "Plugins/ClassWeightedLoss", swiftSettings: tuned),
+      name: "LossKitClassWeighted", dependencies: ["LossKitCore"], path: "Plugins/ClassWeightedLoss"),
     .target(
-      name: "LossKitContrastive", dependencies: ["LossKitCore"],
-      path: "Plugins/ContrastiveLoss", swiftSettings: tuned),
+      name: "LossKitContrastive", dependencies: ["LossKitCore", "LossKitKernels"],
+      path: "Plugins/ContrastiveLoss"),
     .target(
-      name: "LossKitCRF", dependencies: ["LossKitCore"], path: "Plugins/CRFLoss",
-      swiftSettings: tuned),
-    .target(name: "LossKitNN", dependencies: ["LossKitCore"], swiftSettings: tuned),
-    .target(name: "LossKitData", dependencies: ["LossKitCore", "SwiftCSV"]),
+      name: "LossKitCRF", dependencies: ["LossKitCore", "LossKitKernels"], path: "Plugins/CRFLoss"),
+    .target(name: "LossKitNN", dependencies: ["LossKitCore", "LossKitKernels"]),
+    .target(name: "LossKitData", dependencies: ["LossKitCore", "LossKitKernels", "SwiftCSV"]),
     .target(
       name: "LossKitTraining",
-      dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitCRF"],
-      swiftSettings: tuned),
+      dependencies: ["LossKitCore", "LossKitNN", "LossKitData", "LossKitCRF"]),
     .target(name: "CLossKitPlugin"),
     .systemLibrary(
       name: "CLibFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"]), .brew(["libffi"])]),
@@ -94,15 +95,19 @@ let package = Package(
       ]),
     .executableTarget(
       name: "losskit-bench",
-      dependencies: ["LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Benchmarks/losskit-bench", swiftSettings: tuned),
+      dependencies: [
+        "LossKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/losskit-bench"),
     .executableTarget(
       name: "losskit-custom-bench", dependencies: ["LossKit", "LossKitDifferentiable"],
       path: "Benchmarks/custom-loss-bench", exclude: ["smooth_hinge.c"]),
-    .executableTarget(name: "ComposeLosses", dependencies: ["LossKit"], path: "Examples/ComposeLosses"),
+    .executableTarget(
+      name: "ComposeLosses", dependencies: ["LossKit"], path: "Examples/ComposeLosses"),
     .executableTarget(name: "CustomLoss", dependencies: ["LossKit"], path: "Examples/CustomLoss"),
     .executableTarget(name: "CustomModel", dependencies: ["LossKit"], path: "Examples/CustomModel"),
-    .executableTarget(name: "ReloadByName", dependencies: ["LossKit"], path: "Examples/ReloadByName"),
+    .executableTarget(
+      name: "ReloadByName", dependencies: ["LossKit"], path: "Examples/ReloadByName"),
     .executableTarget(name: "SkolLines", dependencies: ["LossKit"], path: "Examples/SkolLines"),
     .executableTarget(
       name: "NativePlugin", dependencies: ["LossKit"], path: "Examples/NativePlugin",
@@ -110,7 +115,8 @@ let package = Package(
     .executableTarget(
       name: "ForeignLoss", dependencies: ["LossKit"], path: "Examples/ForeignLoss",
       exclude: ["hinge.c"]),
-    .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore"]),
+    .testTarget(name: "LossKitKernelsTests", dependencies: ["LossKitKernels", "LossKitCore"]),
+    .testTarget(name: "LossKitCoreTests", dependencies: ["LossKitCore", "LossKitKernels"]),
     .testTarget(name: "LossKitNNTests", dependencies: ["LossKitNN", "LossKitTesting"]),
     .testTarget(name: "LossKitDataTests", dependencies: ["LossKitData"]),
     .testTarget(
@@ -126,7 +132,8 @@ let package = Package(
       name: "losskit-test-reload", dependencies: ["LossKitTestModels"],
       path: "Tests/LossKitTestReload"),
     .testTarget(
-      name: "LossKitRedisTests", dependencies: ["LossKitRedis", "LossKit", "LossKitTesting", "losskit"]),
+      name: "LossKitRedisTests",
+      dependencies: ["LossKitRedis", "LossKit", "LossKitTesting", "losskit"]),
     .testTarget(name: "LossKitCTests", dependencies: ["LossKitC", "LossKit", "LossKitTesting"]),
     .testTarget(
       name: "LossKitCustomTests", dependencies: ["LossKitCustom", "LossKit", "LossKitTesting"],
@@ -137,7 +144,8 @@ let package = Package(
     .testTarget(
       name: "LossKitTrainingTests",
       dependencies: ["LossKitTraining", "LossKit", "LossKitTesting"]),
-    .testTarget(name: "LossKitFocalTests", dependencies: ["LossKitFocal", "LossKitTesting"]),
+    .testTarget(
+      name: "LossKitFocalTests", dependencies: ["LossKitFocal", "LossKitKernels", "LossKitTesting"]),
     .testTarget(name: "LossKitFocalF1Tests", dependencies: ["LossKitFocalF1", "LossKitTesting"]),
     .testTarget(
       name: "LossKitClassWeightedTests", dependencies: ["LossKitClassWeighted", "LossKitTesting"]),

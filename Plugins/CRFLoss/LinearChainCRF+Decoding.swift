@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// The best tag path of each sequence, from ``LinearChainCRF/bestPaths(_:lengths:)``.
 public struct CRFPaths: Sendable, Equatable {

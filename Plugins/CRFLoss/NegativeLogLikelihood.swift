@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// ``CRFLoss``'s pass over a batch: each sequence's negative log-likelihood, the emissions'
 /// gradient written in place, and the gradients of the transition, start and end scores.

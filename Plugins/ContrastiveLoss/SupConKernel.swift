@@ -1,5 +1,6 @@
 import Foundation
 import LossKitCore
+import LossKitKernels
 
 /// Value and gradient of supervised contrastive loss over a batch of embeddings.
 ///

@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// Soft F1 loss over chosen "focal labels": `1 − mean F1` of the labels you care about.
 ///
@@ -181,7 +182,9 @@ public struct FocalF1Loss: Loss, Equatable {
   }
 
   /// `1 − mean F1` from the soft counts, and the loss's slope in each focal probability.
-  static func softF1(_ counts: SoftF1Kernel.Counts, epsilon: Double) -> (Double, SoftF1Kernel.Slopes) {
+  static func softF1(_ counts: SoftF1Kernel.Counts, epsilon: Double) -> (
+    Double, SoftF1Kernel.Slopes
+  ) {
     let k = Double(counts.truePositives.count)
     var meanF1 = 0.0
     var slopes = SoftF1Kernel.Slopes(positive: [], negative: [])

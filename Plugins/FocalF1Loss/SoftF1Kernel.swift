@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// The two-pass kernel of soft F1 over focal classes.
 ///

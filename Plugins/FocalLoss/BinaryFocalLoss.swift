@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// Sigmoid focal loss for binary and multi-label targets.
 ///

@@ -1,6 +1,8 @@
+import LossKitKernels
+
 /// The shared evaluation of the softmax cross-entropy family (focal loss, cross-entropy,
 /// class-weighted cross-entropy): input validation, the reduction's divisor, and the fused
-/// ``SoftmaxFocalKernel``.
+/// `SoftmaxFocalKernel` (LossKitKernels).
 ///
 /// Loss plugins describe their parameters with this type and call ``evaluate(_:_:scale:gradients:)``.
 public struct SoftmaxCrossEntropy: Sendable {
@@ -51,7 +53,8 @@ public struct SoftmaxCrossEntropy: Sendable {
   public func validateParameters() throws {
     guard gamma.isFinite, gamma >= 0 else {
       throw LossKitError.invalidParameter(
-        loss: loss, name: "gamma", reason: "\(gamma) is not ≥ 0; use 0 for cross-entropy, 2 is usual")
+        loss: loss, name: "gamma",
+        reason: "\(gamma) is not ≥ 0; use 0 for cross-entropy, 2 is usual")
     }
     guard labelSmoothing.isFinite, labelSmoothing >= 0, labelSmoothing < 1 else {
       throw LossKitError.invalidParameter(
@@ -206,7 +209,8 @@ public struct SoftmaxCrossEntropy: Sendable {
     if result.sawNonFinite {
       let index = logits.scalars.firstIndex { !$0.isFinite }
       throw LossKitError.nonFiniteInput(
-        loss: loss, input: index == nil ? "the targets" : "output '\(output)'", index: index
+        loss: loss, input: index == nil ? "the targets" : "output '\(output)'",
+        index: index
           ?? (target.denseValues?.scalars.firstIndex { !$0.isFinite } ?? 0))
     }
     return result.sum

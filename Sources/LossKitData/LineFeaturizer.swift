@@ -1,5 +1,6 @@
 import Foundation
 import LossKitCore
+import LossKitKernels
 
 /// Turns lines of text into model features: hashed n-grams (sparse) and layout and pattern
 /// measurements (dense). Deterministic: the same line gives the same features on every

@@ -103,7 +103,11 @@ import Testing
     let folder = fixtures.appendingPathComponent("v1-\(kind)")
     let page = SyntheticPages(pages: 1, linesPerPage: 40, seed: 9).documents()
     let inference = try SavedModel.load(from: folder, registry: .standard, for: .inference)
-    #expect(try Fixture.probabilities(inference, page) == expected[kind]!)
+    // Equal to rounding, not bit for bit: the kernels' instruction set (portable or AVX2 with
+    // fused multiply-adds) is chosen at run time, so the last bits depend on the CPU.
+    let probabilities = try Fixture.probabilities(inference, page)
+    #expect(probabilities.count == expected[kind]!.count)
+    #expect(zip(probabilities, expected[kind]!).allSatisfy { abs($0 - $1) <= 1e-5 })
     #expect(inference.targets == [TargetDefinition(
       name: "labels", view: .collapsed(.skol), labels: ["Nomenclature", "Description", "Misc"])])
     let training = try SavedModel.load(from: folder, registry: .standard, for: .training)

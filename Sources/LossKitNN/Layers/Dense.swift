@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// A fully connected layer, `y = x·W + b`, with an optional activation.
 public final class Dense {

@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// A long short-term memory layer over sequences, with backpropagation through time.
 ///

@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// An embedding bag over sparse features: row `r` of the output is `Σ_j v_j · table[i_j]`
 /// over the row's (index, value) pairs.

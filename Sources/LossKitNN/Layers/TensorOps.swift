@@ -1,4 +1,5 @@
 import LossKitCore
+import LossKitKernels
 
 /// Matrix helpers on row-major `Tensor`s, built on ``Matrix/multiply(_:transposeA:_:transposeB:into:m:n:k:alpha:beta:lda:ldb:ldc:)``.
 enum TensorOps {

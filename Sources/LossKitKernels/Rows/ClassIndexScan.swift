@@ -2,15 +2,18 @@
 ///
 /// It runs before a fused kernel so the kernel can scale its gradient by the reduction's
 /// divisor while writing it, instead of making a second pass over the gradient.
-public struct ClassIndexScan: Sendable, Equatable {
+package struct ClassIndexScan: Sendable {
   /// Samples that are neither ignored nor masked out.
-  public var keptCount = 0
+  package var keptCount = 0
   /// `Σ w_i` over kept samples (`w_i` = sample weight × mask, 1 when unset).
-  public var keptWeight = 0.0
+  package var keptWeight = 0.0
   /// `Σ w_i · α_{y_i}` over kept samples (PyTorch's weighted-mean divisor).
-  public var keptClassWeight = 0.0
+  package var keptClassWeight = 0.0
   /// How many kept samples each class has.
-  public var classCounts: [Int]
+  package var classCounts: [Int]
+  /// The first label that is neither the ignore index nor a class, as `(sample, label)`;
+  /// the sums are not meaningful when it is set.
+  package var firstInvalid: (sample: Int, label: Int32)?
 
   /// Scans `labels`.
   ///
@@ -21,19 +24,18 @@ public struct ClassIndexScan: Sendable, Equatable {
   ///   - rowWeights: Optional multiplier per sample; with them, a sample counts toward
   ///     ``keptCount`` only when its weight is non-zero.
   ///   - classWeights: Optional weight per class.
-  ///   - loss: The loss name, for error messages.
-  /// - Throws: ``LossKitError/labelOutOfRange(loss:label:sample:classCount:ignoreIndex:)``.
-  public init(
+  package init(
     labels: UnsafeBufferPointer<Int32>, classes: Int, ignoreIndex: Int32,
-    rowWeights: UnsafeBufferPointer<Float>?, classWeights: [Float]?, loss: String
-  ) throws {
+    rowWeights: UnsafeBufferPointer<Float>?, classWeights: [Float]?
+  ) {
     classCounts = Array(repeating: 0, count: classes)
     if rowWeights == nil {
       // Without sample weights every sum follows from the class counts, which chunks of
       // labels count on every core.
       let counts = Self.count(labels, classes: classes, ignoreIndex: ignoreIndex)
       if counts.invalid {
-        try Self.throwFirstInvalid(labels, classes: classes, ignoreIndex: ignoreIndex, loss: loss)
+        firstInvalid = Self.firstInvalid(labels, classes: classes, ignoreIndex: ignoreIndex)
+        return
       }
       classCounts = counts.perClass
       keptCount = classCounts.reduce(0, +)
@@ -45,9 +47,8 @@ public struct ClassIndexScan: Sendable, Equatable {
     }
     for (sample, label) in labels.enumerated() where label != ignoreIndex {
       guard label >= 0, Int(label) < classes else {
-        throw LossKitError.labelOutOfRange(
-          loss: loss, label: Int(label), sample: sample, classCount: classes,
-          ignoreIndex: Int(ignoreIndex))
+        firstInvalid = (sample, label)
+        return
       }
       let weight = Double(rowWeights?[sample] ?? 1)
       guard weight != 0 else { continue }
@@ -71,7 +72,9 @@ public struct ClassIndexScan: Sendable, Equatable {
     }
 
     mutating func combine(with other: Counts) {
-      if perClass.isEmpty { perClass = other.perClass } else {
+      if perClass.isEmpty {
+        perClass = other.perClass
+      } else {
         for index in other.perClass.indices { perClass[index] += other.perClass[index] }
       }
       invalid = invalid || other.invalid
@@ -106,15 +109,12 @@ public struct ClassIndexScan: Sendable, Equatable {
     return total
   }
 
-  private static func throwFirstInvalid(
-    _ labels: UnsafeBufferPointer<Int32>, classes: Int, ignoreIndex: Int32, loss: String
-  ) throws {
+  private static func firstInvalid(
+    _ labels: UnsafeBufferPointer<Int32>, classes: Int, ignoreIndex: Int32
+  ) -> (sample: Int, label: Int32)? {
     for (sample, label) in labels.enumerated() where label != ignoreIndex {
-      if label < 0 || Int(label) >= classes {
-        throw LossKitError.labelOutOfRange(
-          loss: loss, label: Int(label), sample: sample, classCount: classes,
-          ignoreIndex: Int(ignoreIndex))
-      }
+      if label < 0 || Int(label) >= classes { return (sample, label) }
     }
+    return nil
   }
 }

@@ -8,9 +8,9 @@ import Synchronization
 /// buffers and hands the smallest one that fits to the next caller; concurrent callers each
 /// get their own buffer. The contents of a lent buffer are unspecified: callers initialise
 /// what they read.
-public enum ScratchPool {
+package enum ScratchPool {
   /// How many released buffers the pool keeps; a release beyond it frees the smallest.
-  public static let capacity = 2
+  package static let capacity = 2
 
   /// A buffer owned by the pool; only one caller holds it at a time.
   private struct Block: @unchecked Sendable {
@@ -21,7 +21,7 @@ public enum ScratchPool {
 
   /// Calls `body` with a buffer of at least `count` floats, returning the buffer to the pool
   /// afterwards.
-  public static func withFloats<Result>(
+  package static func withFloats<Result>(
     count: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> Result
   ) rethrows -> Result {
     let block = take(count)

@@ -1,23 +1,25 @@
+#if arch(x86_64)
+  import CLossKitKernels
+#endif
+
 /// Single-precision matrix products, `C = α·op(A)·op(B) + β·C`, blocked and packed for SIMD.
 ///
-/// The classic GotoBLAS structure: `B` is packed into panels of ``panelWidth`` columns and
-/// `A` into panels of six rows, both contiguous along `k`; a 6 × ``panelWidth`` register
+/// The classic GotoBLAS structure: `B` is packed into panels of ``panelWidth(for:)`` columns and
+/// `A` into panels of six rows, both contiguous along `k`; a 6 × ``panelWidth(for:)`` register
 /// tile of twelve vectors accumulates over a `k` block of 256, and tiles of `C` are spread over
 /// every core. Each element of `C` sums its products in the same order whatever the tiling,
 /// so results are identical on any number of cores.
 ///
-/// The tile's vectors are one register wide (`SIMD4<Float>` for the default x86-64 target,
-/// `SIMD8<Float>` with `LOSSKIT_TARGET_CPU`, i.e. AVX2) and multiply by explicit splats:
-/// wider vectors, or `vector * scalar`, are re-vectorised poorly by LLVM here and ran ~7×
-/// slower.
-public enum Matrix {
-  #if LOSSKIT_FMA
-    typealias Lane = SIMD8<Float>
-  #else
-    typealias Lane = SIMD4<Float>
-  #endif
+/// The Swift tile's vectors are one SSE register wide (`SIMD4<Float>`) and multiply by
+/// explicit splats: wider vectors, or `vector * scalar`, are re-vectorised poorly by LLVM here
+/// and ran ~7× slower. With ``InstructionSet/avx2`` the tile is C (`lk_gemm_tile_avx2`): two
+/// AVX2 registers wide and fused multiply-adds.
+package enum Matrix {
+  typealias Lane = SIMD4<Float>
   /// Columns per packed `B` panel and register tile: two vectors.
-  public static var panelWidth: Int { 2 * Lane.scalarCount }
+  package static func panelWidth(for instructionSet: InstructionSet) -> Int {
+    instructionSet == .avx2 ? 16 : 2 * Lane.scalarCount
+  }
   static let panelHeight = 6
   static let depthBlock = 256
   static let rowBlock = 96
@@ -30,11 +32,13 @@ public enum Matrix {
   ///   - b: `B`, `[k, n]` or, when `transposeB`, `[n, k]`.
   ///   - c: `C`, `[m, n]`; read only when `beta ≠ 0`.
   ///   - lda, ldb, ldc: Row strides; default to the dense widths.
-  public static func multiply(
+  ///   - instructionSet: The register tile's instruction set.
+  package static func multiply(
     _ a: UnsafePointer<Float>, transposeA: Bool = false,
     _ b: UnsafePointer<Float>, transposeB: Bool = false,
     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
-    alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
+    alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil,
+    instructionSet: InstructionSet = .selected
   ) {
     let lda = lda ?? (transposeA ? m : k)
     let ldb = ldb ?? (transposeB ? k : n)
@@ -44,8 +48,9 @@ public enum Matrix {
     guard k > 0, alpha != 0 else { return }
     let operandA = Operand(base: SendablePointer(a), stride: lda, transposed: transposeA)
     let operandB = Operand(base: SendablePointer(b), stride: ldb, transposed: transposeB)
-    product(operandA, operandB, into: c, m: m, n: n, k: k, alpha: alpha, ldc: ldc,
-            lowerOnly: false)
+    product(
+      operandA, operandB, into: c, m: m, n: n, k: k, alpha: alpha, ldc: ldc,
+      lowerOnly: false, instructionSet: instructionSet)
   }
 
   /// Computes the Gram matrix `C = A·Aᵀ` of a row-major `[n, k]` matrix into a dense
@@ -56,15 +61,18 @@ public enum Matrix {
   /// upper triangle is mirrored from the lower one. Each `C_ij` sums the same products in the
   /// same order as the general product does, so both give bit-identical results and `C` is
   /// exactly symmetric.
-  public static func gram(
-    _ a: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, n: Int, k: Int
+  package static func gram(
+    _ a: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, n: Int, k: Int,
+    instructionSet: InstructionSet = .selected
   ) {
     guard n > 0 else { return }
     c.update(repeating: 0, count: n * n)
     guard k > 0 else { return }
     let operand = Operand(base: SendablePointer(a), stride: k, transposed: false)
     let transposed = Operand(base: SendablePointer(a), stride: k, transposed: true)
-    product(operand, transposed, into: c, m: n, n: n, k: k, alpha: 1, ldc: n, lowerOnly: true)
+    product(
+      operand, transposed, into: c, m: n, n: n, k: k, alpha: 1, ldc: n, lowerOnly: true,
+      instructionSet: instructionSet)
     mirrorLowerTriangle(c, n: n)
   }
 
@@ -91,8 +99,9 @@ public enum Matrix {
   /// entirely above the diagonal are skipped.
   private static func product(
     _ operandA: Operand, _ operandB: Operand, into c: UnsafeMutablePointer<Float>, m: Int,
-    n: Int, k: Int, alpha: Float, ldc: Int, lowerOnly: Bool
+    n: Int, k: Int, alpha: Float, ldc: Int, lowerOnly: Bool, instructionSet: InstructionSet
   ) {
+    let panelWidth = Self.panelWidth(for: instructionSet)
     let output = SendablePointer(c)
     let depth = min(k, depthBlock)
     withUnsafeTemporaryAllocation(
@@ -103,11 +112,12 @@ public enum Matrix {
         let nc = min(columnBlock, n - j0)
         for p0 in stride(from: 0, to: k, by: depthBlock) {
           let kc = min(depthBlock, k - p0)
-          packPanels(operandB, rowsAreK: true, from: p0, depth: kc, offset: j0, count: nc,
-                     width: panelWidth, into: packed.base)
+          packPanels(
+            operandB, rowsAreK: true, from: p0, depth: kc, offset: j0, count: nc,
+            width: panelWidth, into: packed.base)
           multiplyBlock(
             operandA, packed, m: m, nc: nc, kc: kc, p0: p0, j0: j0, alpha: alpha,
-            output: output, ldc: ldc, lowerOnly: lowerOnly)
+            output: output, ldc: ldc, lowerOnly: lowerOnly, instructionSet: instructionSet)
         }
       }
     }
@@ -171,8 +181,10 @@ public enum Matrix {
   /// Multiplies all of `op(A)`'s rows by one packed `B` block, in parallel tiles.
   private static func multiplyBlock(
     _ a: Operand, _ packedB: SendablePointer<Float>, m: Int, nc: Int, kc: Int, p0: Int, j0: Int,
-    alpha: Float, output: SendablePointer<Float>, ldc: Int, lowerOnly: Bool
+    alpha: Float, output: SendablePointer<Float>, ldc: Int, lowerOnly: Bool,
+    instructionSet: InstructionSet
   ) {
+    let panelWidth = Self.panelWidth(for: instructionSet)
     let rowBlocks = (m + rowBlock - 1) / rowBlock
     let panels = (nc + panelWidth - 1) / panelWidth
     // Split columns too when there are few row blocks, so small-m products use every core.
@@ -192,18 +204,27 @@ public enum Matrix {
       guard firstPanel < lastPanel else { return }
       withUnsafeTemporaryAllocation(of: Float.self, capacity: roundUp(mc, panelHeight) * kc) {
         packedA in
-        packPanels(a, rowsAreK: false, from: p0, depth: kc, offset: i0, count: mc,
-                   width: panelHeight, into: packedA.baseAddress!)
+        packPanels(
+          a, rowsAreK: false, from: p0, depth: kc, offset: i0, count: mc,
+          width: panelHeight, into: packedA.baseAddress!)
         for panel in firstPanel..<lastPanel {
           let column = panel * panelWidth
           for rowPanel in stride(from: 0, to: mc, by: panelHeight) {
             let rows = min(panelHeight, mc - rowPanel)
             if lowerOnly && j0 + column > i0 + rowPanel + rows - 1 { continue }
+            let a = packedA.baseAddress! + rowPanel * kc
+            let b = packedB.base + column * kc
+            let c = output.base + (i0 + rowPanel) * ldc + j0 + column
+            let columns = min(panelWidth, nc - column)
+            #if arch(x86_64)
+              if instructionSet == .avx2 {
+                lk_gemm_tile_avx2(
+                  kc, a, b, c, ldc, Int32(rows), Int32(columns), alpha)
+                continue
+              }
+            #endif
             tileKernel(
-              kc: kc, a: packedA.baseAddress! + rowPanel * kc, b: packedB.base + column * kc,
-              c: output.base + (i0 + rowPanel) * ldc + j0 + column, ldc: ldc,
-              rows: rows, columns: min(panelWidth, nc - column),
-              alpha: alpha)
+              kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, columns: columns, alpha: alpha)
           }
         }
       }
@@ -215,7 +236,7 @@ public enum Matrix {
     }
   }
 
-  /// The 6 × ``panelWidth`` register tile: `C[tile] += α · Apanel · Bpanel`.
+  /// The 6 × ``panelWidth(for:)`` register tile: `C[tile] += α · Apanel · Bpanel`.
   @inline(__always)
   private static func tileKernel(
     kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
@@ -288,7 +309,7 @@ public enum Matrix {
 
   /// The textbook triple loop, in `Double`: the reference the blocked product is tested
   /// against.
-  public static func referenceMultiply(
+  package static func referenceMultiply(
     _ a: [Float], transposeA: Bool = false, _ b: [Float], transposeB: Bool = false,
     m: Int, n: Int, k: Int
   ) -> [Double] {

@@ -1,3 +1,7 @@
+#if arch(x86_64)
+  import CLossKitKernels
+#endif
+
 /// The fused value-and-gradient kernel behind softmax focal loss, cross-entropy and
 /// class-weighted cross-entropy.
 ///
@@ -14,39 +18,44 @@
 /// log-sum-exp and `1 − p` from `−expm1(log p)`, so neither cancels for confident rows, and
 /// `log p / (1 − p)` takes its limit −1 where `1 − p` underflows. Rows are processed in
 /// ``RowTile`` blocks in one pass that reads the logits and targets once and writes the
-/// gradient once; chunks of rows run on every core.
-public struct SoftmaxFocalKernel: @unchecked Sendable {
+/// gradient once; chunks of rows run on every core. With ``InstructionSet/avx2``, class-index
+/// targets without smoothing go through the C twin `lk_softmax_focal_hard_avx2` in blocks of
+/// 8 rows (the other cases stay in Swift).
+package struct SoftmaxFocalKernel: @unchecked Sendable {
   /// Row-major logits `[rows, classes]`.
-  public var logits: UnsafePointer<Float>
+  package var logits: UnsafePointer<Float>
   /// The number of rows (samples).
-  public var rows: Int
+  package var rows: Int
   /// The number of classes.
-  public var classes: Int
+  package var classes: Int
   /// One class index per row, or `nil` when ``denseTargets`` is set.
-  public var classIndices: UnsafePointer<Int32>?
+  package var classIndices: UnsafePointer<Int32>?
   /// Dense target rows `[rows, classes]`, used when ``classIndices`` is `nil`.
-  public var denseTargets: UnsafePointer<Float>?
+  package var denseTargets: UnsafePointer<Float>?
   /// A multiplier per row (sample weight times mask), or `nil` for 1.
-  public var rowWeights: UnsafePointer<Float>?
+  package var rowWeights: UnsafePointer<Float>?
   /// `α_c` per class, or `nil` for 1.
-  public var classWeights: UnsafePointer<Float>?
+  package var classWeights: UnsafePointer<Float>?
   /// The focusing exponent γ ≥ 0.
-  public var gamma: Float = 0
+  package var gamma: Float = 0
   /// The label-smoothing ε in `[0, 1)`, applied to class-index and dense targets alike.
-  public var labelSmoothing: Float = 0
-  /// The class index that marks an ignored row.
-  public var ignoreIndex: Int32 = Targets.defaultIgnoreIndex
+  package var labelSmoothing: Float = 0
+  /// The class index that marks an ignored row (`Targets.defaultIgnoreIndex`, −100, unless
+  /// the targets say otherwise).
+  package var ignoreIndex: Int32 = -100
   /// Where to write the gradient `[rows, classes]`, or `nil` for value only.
-  public var gradient: UnsafeMutablePointer<Float>?
+  package var gradient: UnsafeMutablePointer<Float>?
   /// The factor applied to the gradient (the reduction's 1/count times the caller's scale).
-  public var gradientScale: Float = 1
+  package var gradientScale: Float = 1
   /// Whether to add into ``gradient`` instead of overwriting it.
-  public var accumulate = false
+  package var accumulate = false
   /// Where to write each row's loss, or `nil`.
-  public var perSample: UnsafeMutablePointer<Float>?
+  package var perSample: UnsafeMutablePointer<Float>?
+  /// The Swift kernel or its AVX2 twin.
+  package var instructionSet = InstructionSet.selected
 
   /// Creates a kernel over `logits` with class-index targets.
-  public init(
+  package init(
     logits: UnsafePointer<Float>, rows: Int, classes: Int, classIndices: UnsafePointer<Int32>
   ) {
     self.logits = logits
@@ -56,7 +65,7 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
   }
 
   /// Creates a kernel over `logits` with dense target rows.
-  public init(
+  package init(
     logits: UnsafePointer<Float>, rows: Int, classes: Int, denseTargets: UnsafePointer<Float>
   ) {
     self.logits = logits
@@ -69,7 +78,7 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
   /// target) was non-finite.
   ///
   /// Labels must already be validated (see ``ClassIndexScan``).
-  public func run() -> KernelSum {
+  package func run() -> KernelSum {
     let hard = classIndices != nil && labelSmoothing == 0
     switch (hard, gamma) {
     case (true, 0): return run(HardRows<FocalPowerZero>.self)
@@ -92,13 +101,20 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
     let kernel = self
     let lanes = RowTile.lanes
     return Parallel.sum(count: rows, grain: rowGrain) { range in
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: (3 * kernel.classes + 11) * lanes) {
-        scratch in
+      var total = 0.0
+      var flag: UInt32 = 0
+      #if arch(x86_64)
+        if kernel.instructionSet == .avx2, let power = Rule.avx2Power {
+          total = kernel.hardRowsAVX2(range, power: power, flag: &flag)
+          return KernelSum(sum: total, sawNonFinite: flag != 0)
+        }
+      #endif
+      return withUnsafeTemporaryAllocation(
+        of: Float.self, capacity: (3 * kernel.classes + 11) * lanes
+      ) { scratch in
         // Lanes are read before selects, so every slot must hold a defined value.
         scratch.initialize(repeating: 0)
         let workspace = RowWorkspace(scratch.baseAddress!, classes: kernel.classes)
-        var flag: UInt32 = 0
-        var total = 0.0
         RowTile.forEachBlock(in: range) { first, count in
           total += Rule.process(first, count, kernel, workspace, &flag)
         }
@@ -106,6 +122,26 @@ public struct SoftmaxFocalKernel: @unchecked Sendable {
       }
     }
   }
+
+  #if arch(x86_64)
+    /// The rows of `range` by `lk_softmax_focal_hard_avx2`.
+    private func hardRowsAVX2(_ range: Range<Int>, power: Int, flag: inout UInt32) -> Double {
+      guard let classIndices else { return 0 }
+      var settings = lk_softmax_focal_settings(
+        classes: classes, power: lk_focal_power(UInt32(power)), gamma: gamma,
+        gradient_scale: gradientScale, ignore_index: ignoreIndex, accumulate: accumulate ? 1 : 0,
+        class_weights: classWeights, row_weights: rowWeights)
+      var sawNonFinite: Int32 = 0
+      let total = withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 * classes) {
+        scratch in
+        lk_softmax_focal_hard_avx2(
+          logits, classIndices, gradient, perSample, range.lowerBound, range.count, &settings,
+          scratch.baseAddress!, &sawNonFinite)
+      }
+      if sawNonFinite != 0 { flag = 1 }
+      return total
+    }
+  #endif
 }
 
 /// Scratch for one tile: the logits, their exponentials, a third tile (dense targets, then
@@ -149,6 +185,9 @@ struct RowWorkspace {
 
 /// One way of turning a tile of rows into losses and gradients.
 protocol RowTileRule: SendableMetatype {
+  /// The `lk_focal_power` of this rule's AVX2 twin, or `nil` when it has none.
+  static var avx2Power: Int? { get }
+
   /// Processes rows `first ..< first + count` and returns the sum of their losses.
   static func process(
     _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
@@ -174,7 +213,8 @@ extension RowTileRule {
 
   /// Loads the per-row weights (0 in padded lanes) and labels (ignore index in padded lanes).
   @inline(__always)
-  static func loadRows(_ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace) {
+  static func loadRows(_ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace)
+  {
     let lanes = RowTile.lanes
     if let rowWeights = kernel.rowWeights {
       for r in 0..<count { w.weight[r] = rowWeights[first + r] }
@@ -207,6 +247,8 @@ extension RowTileRule {
 /// Class-index targets without smoothing: only the target class enters the loss, so each row
 /// needs one `expm1` and (for a general γ) one power.
 enum HardRows<Power: FocalPower>: RowTileRule {
+  static var avx2Power: Int? { Power.index }
+
   @inline(__always)
   static func process(
     _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,
@@ -225,7 +267,8 @@ enum HardRows<Power: FocalPower>: RowTileRule {
     let gamma = V.splat(kernel.gamma)
     let scale = V.splat(kernel.gradientScale)
     for half in stride(from: 0, to: lanes, by: FloatVector.scalarCount) {
-      let logP = V.load(w.targetLogit, at: half) - V.load(w.maximum, at: half)
+      let logP =
+        V.load(w.targetLogit, at: half) - V.load(w.maximum, at: half)
         - V.load(w.logSum, at: half)
       let q = -V.expMinusOneOfNonPositive(logP)
       let factor = Power.power(q, gamma: gamma)
@@ -275,6 +318,8 @@ enum HardRows<Power: FocalPower>: RowTileRule {
 
 /// Dense or label-smoothed targets: every class may carry target mass.
 enum SoftRows<Power: FocalPower>: RowTileRule {
+  static var avx2Power: Int? { nil }
+
   @inline(__always)
   static func process(
     _ first: Int, _ count: Int, _ kernel: SoftmaxFocalKernel, _ w: RowWorkspace,

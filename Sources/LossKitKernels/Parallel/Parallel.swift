@@ -4,15 +4,15 @@ import Dispatch
 ///
 /// Kernels split work so that no two chunks write the same element; this wrapper only
 /// states that to the compiler.
-public struct SendablePointer<Pointee>: @unchecked Sendable {
+package struct SendablePointer<Pointee>: @unchecked Sendable {
   /// The wrapped pointer.
-  public let base: UnsafeMutablePointer<Pointee>
+  package let base: UnsafeMutablePointer<Pointee>
 
   /// Wraps a mutable pointer.
-  @inlinable public init(_ base: UnsafeMutablePointer<Pointee>) { self.base = base }
+  @inlinable package init(_ base: UnsafeMutablePointer<Pointee>) { self.base = base }
 
   /// Wraps a read-only pointer (it is never written through).
-  @inlinable public init(_ base: UnsafePointer<Pointee>) {
+  @inlinable package init(_ base: UnsafePointer<Pointee>) {
     self.base = UnsafeMutablePointer(mutating: base)
   }
 }
@@ -22,10 +22,10 @@ public struct SendablePointer<Pointee>: @unchecked Sendable {
 /// The split depends only on the problem size and the grain, never on the number of cores,
 /// so per-chunk partial sums combined in chunk order give bit-identical results on any
 /// machine.
-public enum Parallel {
+package enum Parallel {
   /// The number of chunks `count` items form with chunks of `grain` items.
   @inlinable
-  public static func chunkCount(_ count: Int, grain: Int) -> Int {
+  package static func chunkCount(_ count: Int, grain: Int) -> Int {
     count <= 0 ? 0 : (count + grain - 1) / grain
   }
 
@@ -37,7 +37,7 @@ public enum Parallel {
   ///   - grain: Items per chunk; choose it so a chunk is worth a thread hop (≳ 50 µs).
   ///   - body: Called once per chunk with its index and item range.
   @inlinable
-  public static func forEachChunk(
+  package static func forEachChunk(
     count: Int, grain: Int, _ body: @Sendable (_ chunk: Int, _ range: Range<Int>) -> Void
   ) {
     let chunks = chunkCount(count, grain: grain)
@@ -55,7 +55,7 @@ public enum Parallel {
   ///
   /// Partial results live on the stack, so the call allocates nothing for up to 256 chunks.
   @inlinable
-  public static func sum<Partial: KernelPartial>(
+  package static func sum<Partial: KernelPartial>(
     count: Int, grain: Int, _ body: @Sendable (_ range: Range<Int>) -> Partial
   ) -> Partial {
     let chunks = chunkCount(count, grain: grain)
@@ -73,7 +73,7 @@ public enum Parallel {
 }
 
 /// A partial result of a kernel chunk that combines with others in a fixed order.
-public protocol KernelPartial: Sendable {
+package protocol KernelPartial: Sendable {
   /// The identity (nothing accumulated).
   init()
   /// Adds another chunk's partial to this one.
@@ -82,26 +82,26 @@ public protocol KernelPartial: Sendable {
 
 /// The partial result most kernels return: a sum in `Double` and whether any input was
 /// non-finite.
-public struct KernelSum: KernelPartial, Equatable {
+package struct KernelSum: KernelPartial, Equatable {
   /// The sum of per-element (or per-row) values.
-  public var sum: Double
+  package var sum: Double
   /// Whether a NaN or infinity was seen in the input.
-  public var sawNonFinite: Bool
+  package var sawNonFinite: Bool
 
   /// Zero, with no non-finite input seen.
-  @inlinable public init() {
+  @inlinable package init() {
     sum = 0
     sawNonFinite = false
   }
 
   /// A given sum and flag.
-  @inlinable public init(sum: Double, sawNonFinite: Bool) {
+  @inlinable package init(sum: Double, sawNonFinite: Bool) {
     self.sum = sum
     self.sawNonFinite = sawNonFinite
   }
 
   /// Adds the sums and ORs the flags.
-  @inlinable public mutating func combine(with other: KernelSum) {
+  @inlinable package mutating func combine(with other: KernelSum) {
     sum += other.sum
     sawNonFinite = sawNonFinite || other.sawNonFinite
   }

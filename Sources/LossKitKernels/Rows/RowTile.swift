@@ -6,13 +6,13 @@
 /// count. Transposed, class `c` of the block's rows sits at `tile[c·lanes + r]`, so each step
 /// works on two vectors of 16 rows. Blocks with fewer valid rows repeat the last row
 /// in the missing lanes; callers give those lanes zero weight and never store them.
-public enum RowTile {
+package enum RowTile {
   /// Rows per block.
-  public static let lanes = 32
+  package static let lanes = 32
 
   /// Copies rows `firstRow ..< firstRow + count` of `matrix`, transposed, into `tile`.
   @inlinable @inline(__always)
-  public static func load(
+  package static func load(
     _ matrix: UnsafePointer<Float>, firstRow: Int, count: Int, classes: Int,
     into tile: UnsafeMutablePointer<Float>
   ) {
@@ -38,7 +38,7 @@ public enum RowTile {
   /// flags; `−∞` would vanish into a zero exponential, so it is caught here by a running
   /// minimum, a quarter of the cost of testing every logit in the exponential pass.
   @inlinable @inline(__always)
-  public static func load(
+  package static func load(
     _ matrix: UnsafePointer<Float>, firstRow: Int, count: Int, classes: Int,
     into tile: UnsafeMutablePointer<Float>, maximum: UnsafeMutablePointer<Float>,
     flag: inout UInt32
@@ -92,7 +92,7 @@ public enum RowTile {
   /// (``QuadTranspose``); their last block may overlap the one before it, which is harmless
   /// for a copy but not for a sum, so adding stays scalar.
   @inlinable @inline(__always)
-  public static func store(
+  package static func store(
     _ tile: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>, firstRow: Int,
     count: Int, classes: Int, accumulate: Bool, rowScale: UnsafePointer<Float>? = nil
   ) {
@@ -137,7 +137,7 @@ public enum RowTile {
   ///
   /// Afterwards `log p_c = z_c − maximum − logSum` and `p_c = exponentials[c] / sum`.
   @inlinable @inline(__always)
-  public static func softmax(
+  package static func softmax(
     _ tile: UnsafePointer<Float>, classes: Int, exponentials: UnsafeMutablePointer<Float>,
     maximum: UnsafePointer<Float>, sum: UnsafeMutablePointer<Float>,
     logSum: UnsafeMutablePointer<Float>?, flag: inout UInt32
@@ -162,7 +162,7 @@ public enum RowTile {
 
   /// Calls `body(firstRow, count)` for each block of `range`.
   @inlinable @inline(__always)
-  public static func forEachBlock(in range: Range<Int>, _ body: (Int, Int) -> Void) {
+  package static func forEachBlock(in range: Range<Int>, _ body: (Int, Int) -> Void) {
     var row = range.lowerBound
     while row < range.upperBound {
       let count = Swift.min(lanes, range.upperBound - row)

@@ -1,0 +1,10 @@
+// The run-time CPU check behind LossKitKernels' InstructionSet.
+#if defined(__x86_64__)
+#include "losskit_kernels.h"
+
+int lk_cpu_supports_avx2_fma(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+#endif

@@ -1,0 +1,93 @@
+// AVX2 + FMA kernels for LossKit, chosen at run time by LossKitKernels' InstructionSet.
+//
+// Each function here is compiled with __attribute__((target("avx2,fma"))) and must only be
+// called when lk_cpu_supports_avx2_fma() returned 1; the rest of the library stays
+// baseline x86-64, so one binary runs on any x86-64 CPU. Every kernel has a Swift twin (the
+// portable path and the reference) that the tests compare it with.
+#ifndef LOSSKIT_KERNELS_H
+#define LOSSKIT_KERNELS_H
+
+#include <stddef.h>
+
+#if defined(__x86_64__)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when the CPU executes AVX2 and FMA instructions (and the OS saves their registers), else 0.
+int lk_cpu_supports_avx2_fma(void);
+
+/// How a focal kernel raises q to the power gamma.
+typedef enum lk_focal_power {
+  lk_focal_power_zero = 0,
+  lk_focal_power_one = 1,
+  lk_focal_power_two = 2,
+  lk_focal_power_general = 3,
+} lk_focal_power;
+
+/// The settings of one sigmoid focal pass (see SigmoidFocalKernel.swift).
+typedef struct lk_sigmoid_focal_settings {
+  lk_focal_power power;
+  float gamma;
+  /// Hard targets: the weight of positive (target 1) and negative (target 0) elements.
+  float positive_weight;
+  float negative_weight;
+  /// Soft targets: alpha (0.5 without one), its scale (2 without one), the label smoothing.
+  float alpha;
+  float alpha_scale;
+  float label_smoothing;
+  float gradient_scale;
+  int accumulate;
+} lk_sigmoid_focal_settings;
+
+/// Sigmoid focal loss over `count` elements (a multiple of 8) with targets exactly 0 or 1:
+/// writes each element's loss into `losses` and its gradient into `gradient` (adding when
+/// `accumulate`), returns the losses' sum, and adds logit·0 into the 8 floats of `bad`.
+float lk_sigmoid_focal_hard_avx2(
+    const float *logits, const float *targets, const float *weights, float *losses,
+    float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad);
+
+/// As lk_sigmoid_focal_hard_avx2 for any targets in [0, 1] (soft or smoothed).
+float lk_sigmoid_focal_soft_avx2(
+    const float *logits, const float *targets, const float *weights, float *losses,
+    float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad);
+
+/// The settings of one softmax focal pass (see SoftmaxFocalKernel.swift).
+typedef struct lk_softmax_focal_settings {
+  ptrdiff_t classes;
+  lk_focal_power power;
+  float gamma;
+  float gradient_scale;
+  int ignore_index;
+  int accumulate;
+  /// alpha per class, or NULL for 1.
+  const float *class_weights;
+  /// A weight per row (indexed from row 0 of the logits), or NULL for 1.
+  const float *row_weights;
+} lk_softmax_focal_settings;
+
+/// Softmax focal loss (cross-entropy at gamma 0) of rows first ..< first + count of the
+/// row-major logits [rows, classes], with validated class indices (a class, or the ignore
+/// index) and no label smoothing, 8 rows at a time (the last rows padded to 8). Writes the
+/// gradient (unless NULL, adding when `accumulate`) and each row's loss into per_sample (unless
+/// NULL), returns the sum of the row losses, and sets *flag to 1 when a logit is NaN or
+/// infinite. `scratch` holds 32 * classes floats.
+double lk_softmax_focal_hard_avx2(
+    const float *logits, const int *labels, float *gradient, float *per_sample, ptrdiff_t first,
+    ptrdiff_t count, const lk_softmax_focal_settings *settings, float *scratch, int *flag);
+
+/// The 6 x 16 register tile of the blocked matrix product (Matrix in Swift):
+/// C[r][j] += alpha * sum_p a[6p + r] * b[16p + j] for r < rows, j < columns, over `depth`
+/// steps of a packed A panel (6 rows) and a packed B panel (16 columns); C has row stride ldc.
+void lk_gemm_tile_avx2(
+    ptrdiff_t depth, const float *a, const float *b, float *c, ptrdiff_t ldc, int rows,
+    int columns, float alpha);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+
+#endif
