@@ -36,7 +36,28 @@ struct LossKitBench: ParsableCommand {
       """)
   var repetitions: Int?
 
+  @Flag(
+    help: """
+      Instead of the loss cases, train the seed's BiLSTM for --epochs on the SKOL training \
+      split (or --data) and print lines per second, featurization excluded.
+      """)
+  var training = false
+
+  @Option(help: "With --training: a file, folder or glob to train on (repeatable).")
+  var data: [String] = []
+
+  @Option(help: "With --training: epochs to time.")
+  var epochs = 1
+
+  @Option(help: "With --training: keep only the first N lines (for profiling).")
+  var maxLines: Int?
+
   func run() throws {
+    if training {
+      try TrainingBenchmark(data: data, epochs: max(1, epochs), maxLines: maxLines, json: json)
+        .run()
+      return
+    }
     // The table's "of bound" column needs the bandwidth; JSON output does not.
     let bandwidth = json ? 0 : Bandwidth.measureOneThread()
     var results: [[String: Any]] = []
@@ -59,9 +80,10 @@ struct LossKitBench: ParsableCommand {
         "melem_per_s": rate,
       ])
       if !json {
-        let bound = benchmark.bytesPerElement.map {
-          String(format: "%7.0f %%", 100 * rate * 1e6 * $0 / bandwidth)
-        } ?? ""
+        let bound =
+          benchmark.bytesPerElement.map {
+            String(format: "%7.0f %%", 100 * rate * 1e6 * $0 / bandwidth)
+          } ?? ""
         let shape = benchmark.shape.map(String.init).joined(separator: "×")
         print(
           benchmark.name.padding(toLength: 34, withPad: " ", startingAt: 0)
@@ -70,7 +92,8 @@ struct LossKitBench: ParsableCommand {
       }
     }
     if json {
-      let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
+      let data = try JSONSerialization.data(
+        withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     }
   }
