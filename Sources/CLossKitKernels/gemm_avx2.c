@@ -23,36 +23,44 @@ LK_AVX2 void emit_row(float *c, __m256 left, __m256 right, __m256 alpha, int col
 }
 
 __attribute__((target("avx2,fma"))) void lk_gemm_tile_avx2(
-    ptrdiff_t depth, const float *a, const float *b, float *c, ptrdiff_t ldc, int rows,
-    int columns, float alpha) {
+    ptrdiff_t depth, const float *a, ptrdiff_t row_step, ptrdiff_t depth_step, const float *b,
+    ptrdiff_t ldb, float *c, ptrdiff_t ldc, int rows, int columns, float alpha) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  // Rows past `rows` read the last row again; their sums are not stored.
+  const float *a0 = a;
+  const float *a1 = a + (rows > 1 ? 1 : rows - 1) * row_step;
+  const float *a2 = a + (rows > 2 ? 2 : rows - 1) * row_step;
+  const float *a3 = a + (rows > 3 ? 3 : rows - 1) * row_step;
+  const float *a4 = a + (rows > 4 ? 4 : rows - 1) * row_step;
+  const float *a5 = a + (rows > 5 ? 5 : rows - 1) * row_step;
+  ptrdiff_t offset = 0;
   for (ptrdiff_t p = 0; p < depth; p++) {
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-    __m256 s = _mm256_broadcast_ss(a);
+    __m256 s = _mm256_broadcast_ss(a0 + offset);
     c00 = _mm256_fmadd_ps(s, b0, c00);
     c01 = _mm256_fmadd_ps(s, b1, c01);
-    s = _mm256_broadcast_ss(a + 1);
+    s = _mm256_broadcast_ss(a1 + offset);
     c10 = _mm256_fmadd_ps(s, b0, c10);
     c11 = _mm256_fmadd_ps(s, b1, c11);
-    s = _mm256_broadcast_ss(a + 2);
+    s = _mm256_broadcast_ss(a2 + offset);
     c20 = _mm256_fmadd_ps(s, b0, c20);
     c21 = _mm256_fmadd_ps(s, b1, c21);
-    s = _mm256_broadcast_ss(a + 3);
+    s = _mm256_broadcast_ss(a3 + offset);
     c30 = _mm256_fmadd_ps(s, b0, c30);
     c31 = _mm256_fmadd_ps(s, b1, c31);
-    s = _mm256_broadcast_ss(a + 4);
+    s = _mm256_broadcast_ss(a4 + offset);
     c40 = _mm256_fmadd_ps(s, b0, c40);
     c41 = _mm256_fmadd_ps(s, b1, c41);
-    s = _mm256_broadcast_ss(a + 5);
+    s = _mm256_broadcast_ss(a5 + offset);
     c50 = _mm256_fmadd_ps(s, b0, c50);
     c51 = _mm256_fmadd_ps(s, b1, c51);
-    a += 6;
-    b += 16;
+    offset += depth_step;
+    b += ldb;
   }
   const __m256 scale = lk_splat(alpha);
   emit_row(c, c00, c01, scale, columns);

@@ -7,6 +7,9 @@ import Testing
   static let shapes = [
     (1, 1, 1, false, false), (7, 9, 5, false, false), (13, 17, 300, true, false),
     (50, 33, 12, false, true), (97, 100, 257, true, true), (6, 2_100, 3, false, false),
+    // `B` read in place (whole panels, small): partial row panels, `k` past one block, and
+    // a transposed `A`.
+    (32, 512, 128, false, false), (33, 128, 300, false, false), (13, 16, 300, true, false),
   ]
 
   @Test(

@@ -78,11 +78,13 @@ double lk_softmax_focal_hard_avx2(
     ptrdiff_t count, const lk_softmax_focal_settings *settings, float *scratch, int *flag);
 
 /// The 6 x 16 register tile of the blocked matrix product (Matrix in Swift):
-/// C[r][j] += alpha * sum_p a[6p + r] * b[16p + j] for r < rows, j < columns, over `depth`
-/// steps of a packed A panel (6 rows) and a packed B panel (16 columns); C has row stride ldc.
+/// C[r][j] += alpha * sum_p a[r*row_step + p*depth_step] * b[ldb*p + j] for r < rows,
+/// j < columns, over `depth` steps of an A panel of 6 rows read in place (rows past `rows`
+/// read row rows - 1 again, unstored) and a B panel 16 columns wide whose rows are ldb apart
+/// (16 when packed); C has row stride ldc.
 void lk_gemm_tile_avx2(
-    ptrdiff_t depth, const float *a, const float *b, float *c, ptrdiff_t ldc, int rows,
-    int columns, float alpha);
+    ptrdiff_t depth, const float *a, ptrdiff_t row_step, ptrdiff_t depth_step, const float *b,
+    ptrdiff_t ldb, float *c, ptrdiff_t ldc, int rows, int columns, float alpha);
 
 #ifdef __cplusplus
 }

@@ -4,10 +4,13 @@
 
 /// Single-precision matrix products, `C = α·op(A)·op(B) + β·C`, blocked and packed for SIMD.
 ///
-/// The classic GotoBLAS structure: `B` is packed into panels of ``panelWidth(for:)`` columns and
-/// `A` into panels of six rows, both contiguous along `k`; a 6 × ``panelWidth(for:)`` register
-/// tile of twelve vectors accumulates over a `k` block of 256, and tiles of `C` are spread over
-/// every core. Each element of `C` sums its products in the same order whatever the tiling,
+/// The GotoBLAS structure without packing `A`: `B` is packed into panels of
+/// ``panelWidth(for:)`` columns contiguous along `k` (or read in place when it is small and
+/// stored as used); a 6 × ``panelWidth(for:)`` register tile of twelve vectors accumulates
+/// over a `k` block of 256, broadcasting six rows of `A` read in place, and tiles of `C` are
+/// spread over every core. (Packing `A` was dropped: small-`m` products split their columns
+/// into groups that each packed all of `A` again, and the LSTM's per-step products spent
+/// more time packing than multiplying.) Each element of `C` sums its products in the same order whatever the tiling,
 /// so results are identical on any number of cores.
 ///
 /// The Swift tile's vectors are one SSE register wide (`SIMD4<Float>`) and multiply by
@@ -97,12 +100,32 @@ package enum Matrix {
 
   /// The blocked product `C += α·op(A)·op(B)`; with `lowerOnly`, register tiles lying
   /// entirely above the diagonal are skipped.
+  ///
+  /// A `B` that is stored as used (not transposed), whole panels wide and small enough to stay
+  /// in the second-level cache is read in place, rows `ldb` apart, instead of packed: the
+  /// tile then loads the same values in the same order, and the copy, which cost more than
+  /// the arithmetic for the LSTM's per-step `[32, 128]·[128, 512]` products, is skipped.
   private static func product(
     _ operandA: Operand, _ operandB: Operand, into c: UnsafeMutablePointer<Float>, m: Int,
     n: Int, k: Int, alpha: Float, ldc: Int, lowerOnly: Bool, instructionSet: InstructionSet
   ) {
     let panelWidth = Self.panelWidth(for: instructionSet)
     let output = SendablePointer(c)
+    if readsInPlace(operandB, n: n, k: k, panelWidth: panelWidth) {
+      for j0 in stride(from: 0, to: n, by: columnBlock) {
+        let nc = min(columnBlock, n - j0)
+        for p0 in stride(from: 0, to: k, by: depthBlock) {
+          let block = PanelSource(
+            base: SendablePointer(operandB.base.base + p0 * operandB.stride + j0),
+            panelStride: panelWidth, rowStride: operandB.stride)
+          multiplyBlock(
+            operandA, block, m: m, nc: nc, kc: min(depthBlock, k - p0), p0: p0, j0: j0,
+            alpha: alpha, output: output, ldc: ldc, lowerOnly: lowerOnly,
+            instructionSet: instructionSet)
+        }
+      }
+      return
+    }
     let depth = min(k, depthBlock)
     withUnsafeTemporaryAllocation(
       of: Float.self, capacity: depth * roundUp(min(n, columnBlock), panelWidth)
@@ -113,14 +136,29 @@ package enum Matrix {
         for p0 in stride(from: 0, to: k, by: depthBlock) {
           let kc = min(depthBlock, k - p0)
           packPanels(
-            operandB, rowsAreK: true, from: p0, depth: kc, offset: j0, count: nc,
-            width: panelWidth, into: packed.base)
+            operandB, from: p0, depth: kc, offset: j0, count: nc, width: panelWidth,
+            into: packed.base)
+          let block = PanelSource(base: packed, panelStride: panelWidth * kc, rowStride: panelWidth)
           multiplyBlock(
-            operandA, packed, m: m, nc: nc, kc: kc, p0: p0, j0: j0, alpha: alpha,
+            operandA, block, m: m, nc: nc, kc: kc, p0: p0, j0: j0, alpha: alpha,
             output: output, ldc: ldc, lowerOnly: lowerOnly, instructionSet: instructionSet)
         }
       }
     }
+  }
+
+  /// Whether `B` is read in place: stored `[k, n]` as used, `n` a whole number of panels, and
+  /// at most 512 KB.
+  static func readsInPlace(_ operand: Operand, n: Int, k: Int, panelWidth: Int) -> Bool {
+    !operand.transposed && n % panelWidth == 0 && k * operand.stride <= 1 << 17
+  }
+
+  /// Where a block's `B` panels are: panel `q` starts at `base + q·panelStride`, and its
+  /// consecutive `k` rows are `rowStride` floats apart (the panel width when packed).
+  struct PanelSource: Sendable {
+    let base: SendablePointer<Float>
+    let panelStride: Int
+    let rowStride: Int
   }
 
   /// A matrix operand: element `(row, column)` of `op(X)`.
@@ -129,10 +167,6 @@ package enum Matrix {
     let stride: Int
     let transposed: Bool
 
-    @inline(__always)
-    func element(_ row: Int, _ column: Int) -> Float {
-      transposed ? base.base[column * stride + row] : base.base[row * stride + column]
-    }
   }
 
   private static func roundUp(_ value: Int, _ multiple: Int) -> Int {
@@ -153,34 +187,43 @@ package enum Matrix {
     }
   }
 
-  /// Packs `count` rows (or columns, for `B`) starting at `offset` into panels `width` wide,
-  /// each contiguous along `k`, zero-padding the last panel.
-  ///
-  /// For `A` (rowsAreK false) a panel holds `width` rows of `op(A)`; for `B` (rowsAreK true) it
-  /// holds `width` columns of `op(B)`.
+  /// Packs `count` columns of `op(B)` starting at `offset` into panels `width` wide, each
+  /// contiguous along `k`, zero-padding the last panel.
   private static func packPanels(
-    _ operand: Operand, rowsAreK: Bool, from p0: Int, depth kc: Int, offset: Int, count: Int,
-    width: Int, into packed: UnsafeMutablePointer<Float>
+    _ operand: Operand, from p0: Int, depth kc: Int, offset: Int, count: Int, width: Int,
+    into packed: UnsafeMutablePointer<Float>
   ) {
+    // A panel's columns are adjacent in memory when `B` is stored as used; then each step
+    // along `k` is one copy. Otherwise each column is a run along `k`, read in order.
+    let source = operand.base.base
+    let rowStride = operand.stride
     for panel in stride(from: 0, to: count, by: width) {
       let target = packed + panel * kc
       let valid = min(width, count - panel)
-      for p in 0..<kc {
-        let row = target + p * width
-        for lane in 0..<valid {
-          row[lane] =
-            rowsAreK
-            ? operand.element(p0 + p, offset + panel + lane)
-            : operand.element(offset + panel + lane, p0 + p)
+      let first = offset + panel
+      if !operand.transposed {
+        for p in 0..<kc {
+          let row = target + p * width
+          row.update(from: source + (p0 + p) * rowStride + first, count: valid)
+          if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
         }
-        for lane in valid..<width { row[lane] = 0 }
+      } else {
+        for lane in 0..<valid {
+          let run = source + (first + lane) * rowStride + p0
+          for p in 0..<kc { target[p * width + lane] = run[p] }
+        }
+        if valid < width {
+          for p in 0..<kc {
+            (target + p * width + valid).update(repeating: 0, count: width - valid)
+          }
+        }
       }
     }
   }
 
   /// Multiplies all of `op(A)`'s rows by one packed `B` block, in parallel tiles.
   private static func multiplyBlock(
-    _ a: Operand, _ packedB: SendablePointer<Float>, m: Int, nc: Int, kc: Int, p0: Int, j0: Int,
+    _ a: Operand, _ blockB: PanelSource, m: Int, nc: Int, kc: Int, p0: Int, j0: Int,
     alpha: Float, output: SendablePointer<Float>, ldc: Int, lowerOnly: Bool,
     instructionSet: InstructionSet
   ) {
@@ -202,30 +245,30 @@ package enum Matrix {
         lastPanel = lastRow < j0 ? 0 : min(lastPanel, (lastRow - j0) / panelWidth + 1)
       }
       guard firstPanel < lastPanel else { return }
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: roundUp(mc, panelHeight) * kc) {
-        packedA in
-        packPanels(
-          a, rowsAreK: false, from: p0, depth: kc, offset: i0, count: mc,
-          width: panelHeight, into: packedA.baseAddress!)
-        for panel in firstPanel..<lastPanel {
-          let column = panel * panelWidth
-          for rowPanel in stride(from: 0, to: mc, by: panelHeight) {
-            let rows = min(panelHeight, mc - rowPanel)
-            if lowerOnly && j0 + column > i0 + rowPanel + rows - 1 { continue }
-            let a = packedA.baseAddress! + rowPanel * kc
-            let b = packedB.base + column * kc
-            let c = output.base + (i0 + rowPanel) * ldc + j0 + column
-            let columns = min(panelWidth, nc - column)
-            #if arch(x86_64)
-              if instructionSet == .avx2 {
-                lk_gemm_tile_avx2(
-                  kc, a, b, c, ldc, Int32(rows), Int32(columns), alpha)
-                continue
-              }
-            #endif
-            tileKernel(
-              kc: kc, a: a, b: b, c: c, ldc: ldc, rows: rows, columns: columns, alpha: alpha)
-          }
+      // `A` is read in place: a panel's rows are `rowStep` apart, its steps along `k`
+      // `depthStep` apart.
+      let rowStep = a.transposed ? 1 : a.stride
+      let depthStep = a.transposed ? a.stride : 1
+      for panel in firstPanel..<lastPanel {
+        let column = panel * panelWidth
+        for rowPanel in stride(from: 0, to: mc, by: panelHeight) {
+          let rows = min(panelHeight, mc - rowPanel)
+          if lowerOnly && j0 + column > i0 + rowPanel + rows - 1 { continue }
+          let first = a.base.base + (i0 + rowPanel) * rowStep + p0 * depthStep
+          let b = blockB.base.base + panel * blockB.panelStride
+          let c = output.base + (i0 + rowPanel) * ldc + j0 + column
+          let columns = min(panelWidth, nc - column)
+          #if arch(x86_64)
+            if instructionSet == .avx2 {
+              lk_gemm_tile_avx2(
+                kc, first, rowStep, depthStep, b, blockB.rowStride, c, ldc, Int32(rows),
+                Int32(columns), alpha)
+              continue
+            }
+          #endif
+          tileKernel(
+            kc: kc, a: first, rowStep: rowStep, depthStep: depthStep, b: b,
+            ldb: blockB.rowStride, c: c, ldc: ldc, rows: rows, columns: columns, alpha: alpha)
         }
       }
     }
@@ -236,11 +279,14 @@ package enum Matrix {
     }
   }
 
-  /// The 6 × ``panelWidth(for:)`` register tile: `C[tile] += α · Apanel · Bpanel`.
+  /// The 6 × ``panelWidth(for:)`` register tile: `C[tile] += α · Apanel · Bpanel`; the `A`
+  /// panel's rows are `rowStep` floats apart and its steps along `k` `depthStep` apart (rows
+  /// past `rows` read the last row again, and are not stored); the `B` panel's rows are `ldb`
+  /// floats apart.
   @inline(__always)
   private static func tileKernel(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-    ldc: Int, rows: Int, columns: Int, alpha: Float
+    kc: Int, a: UnsafePointer<Float>, rowStep: Int, depthStep: Int, b: UnsafePointer<Float>,
+    ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, alpha: Float
   ) {
     var c00 = Lane()
     var c01 = Lane()
@@ -254,32 +300,38 @@ package enum Matrix {
     var c41 = Lane()
     var c50 = Lane()
     var c51 = Lane()
-    var pa = a
+    let a0 = a
+    let a1 = a + min(1, rows - 1) * rowStep
+    let a2 = a + min(2, rows - 1) * rowStep
+    let a3 = a + min(3, rows - 1) * rowStep
+    let a4 = a + min(4, rows - 1) * rowStep
+    let a5 = a + min(5, rows - 1) * rowStep
+    var offset = 0
     var pb = UnsafeRawPointer(b)
     let laneBytes = MemoryLayout<Lane>.size
     for _ in 0..<kc {
       let b0 = pb.loadUnaligned(as: Lane.self)
       let b1 = pb.loadUnaligned(fromByteOffset: laneBytes, as: Lane.self)
-      var splat = Lane(repeating: pa[0])
+      var splat = Lane(repeating: a0[offset])
       c00 = c00 + b0 * splat
       c01 = c01 + b1 * splat
-      splat = Lane(repeating: pa[1])
+      splat = Lane(repeating: a1[offset])
       c10 = c10 + b0 * splat
       c11 = c11 + b1 * splat
-      splat = Lane(repeating: pa[2])
+      splat = Lane(repeating: a2[offset])
       c20 = c20 + b0 * splat
       c21 = c21 + b1 * splat
-      splat = Lane(repeating: pa[3])
+      splat = Lane(repeating: a3[offset])
       c30 = c30 + b0 * splat
       c31 = c31 + b1 * splat
-      splat = Lane(repeating: pa[4])
+      splat = Lane(repeating: a4[offset])
       c40 = c40 + b0 * splat
       c41 = c41 + b1 * splat
-      splat = Lane(repeating: pa[5])
+      splat = Lane(repeating: a5[offset])
       c50 = c50 + b0 * splat
       c51 = c51 + b1 * splat
-      pa += panelHeight
-      pb += 2 * laneBytes
+      offset += depthStep
+      pb += ldb * MemoryLayout<Float>.size
     }
     let scale = Lane(repeating: alpha)
     let width = Lane.scalarCount
