@@ -86,6 +86,20 @@ void lk_gemm_tile_avx2(
     ptrdiff_t depth, const float *a, ptrdiff_t row_step, ptrdiff_t depth_step, const float *b,
     ptrdiff_t ldb, float *c, ptrdiff_t ldc, int rows, int columns, float alpha);
 
+/// The constants of one Adam step (AdamKernel.Settings in Swift).
+typedef struct lk_adam_settings {
+  float beta1, one_minus_beta1, beta2, one_minus_beta2;
+  float correction1, correction2, learning_rate, epsilon, l2, shrink;
+} lk_adam_settings;
+
+/// One Adam update of the first count elements (a multiple of 8) of theta, m and v:
+/// g = gradient + l2 * theta; m = beta1 * m + (1 - beta1) * g; v = beta2 * v + (1 - beta2) * g * g;
+/// theta = theta * shrink - learning_rate * ((m / correction1) / (sqrt(v) / correction2 + epsilon)),
+/// with no fused multiply-adds, so results are bit-identical to AdamKernel's Swift paths.
+void lk_adam_avx2(
+    float *theta, const float *gradient, float *m, float *v, ptrdiff_t count,
+    const lk_adam_settings *settings);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 import Foundation
 import LossKitCore
+import LossKitKernels
 
 /// Adam (Kingma & Ba 2015) with PyTorch's update rule and Keras' default ε:
 ///
@@ -67,7 +68,8 @@ public class Adam: Optimizer {
     let name = Self.name
     guard configuration.learningRate >= 0, configuration.learningRate.isFinite else {
       throw LossKitError.invalidParameter(
-        loss: name, name: "learningRate", reason: "\(configuration.learningRate) is not ≥ 0 and finite")
+        loss: name, name: "learningRate",
+        reason: "\(configuration.learningRate) is not ≥ 0 and finite")
     }
     for (key, beta) in [("beta1", configuration.beta1), ("beta2", configuration.beta2)]
     where !(beta >= 0 && beta < 1) {
@@ -90,29 +92,24 @@ public class Adam: Optimizer {
     set { configuration.learningRate = newValue }
   }
 
-  /// Applies one update.
+  /// Applies one update, on every core (``AdamKernel``; each element's result does not
+  /// depend on how the work is split).
   public func step(_ parameters: [Parameter]) {
     stepCount += 1
     let t = Double(stepCount)
-    let b1 = Float(configuration.beta1)
-    let b2 = Float(configuration.beta2)
-    let correction1 = Float(1 - pow(configuration.beta1, t))
-    let correction2 = Float((1 - pow(configuration.beta2, t)).squareRoot())
-    let lr = Float(configuration.learningRate)
-    let epsilon = Float(configuration.epsilon)
     let decoupled = Self.decouplesWeightDecay
-    let l2 = decoupled ? 0 : Float(configuration.weightDecay)
-    let shrink = decoupled ? 1 - lr * Float(configuration.weightDecay) : 1
+    let lr = Float(configuration.learningRate)
+    let settings = AdamKernel.Settings(
+      beta1: Float(configuration.beta1), beta2: Float(configuration.beta2),
+      correction1: Float(1 - pow(configuration.beta1, t)),
+      correction2: Float((1 - pow(configuration.beta2, t)).squareRoot()), learningRate: lr,
+      epsilon: Float(configuration.epsilon),
+      l2: decoupled ? 0 : Float(configuration.weightDecay),
+      shrink: decoupled ? 1 - lr * Float(configuration.weightDecay) : 1)
     slots.forEachRange(of: parameters, slots: ["m", "v"]) { theta, gradient, states, count in
-      let m = states[0]
-      let v = states[1]
-      for i in 0..<count {
-        let g = gradient[i] + l2 * theta[i]
-        m[i] = b1 * m[i] + (1 - b1) * g
-        v[i] = b2 * v[i] + (1 - b2) * g * g
-        let update = (m[i] / correction1) / (v[i].squareRoot() / correction2 + epsilon)
-        theta[i] = theta[i] * shrink - lr * update
-      }
+      AdamKernel.update(
+        theta: theta, gradient: gradient, m: states[0], v: states[1], count: count,
+        settings: settings)
     }
   }
 

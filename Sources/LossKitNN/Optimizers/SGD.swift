@@ -56,7 +56,8 @@ public final class SGD: Optimizer {
   public init(_ configuration: Configuration) throws {
     guard configuration.learningRate >= 0, configuration.learningRate.isFinite else {
       throw LossKitError.invalidParameter(
-        loss: Self.name, name: "learningRate", reason: "\(configuration.learningRate) is not ≥ 0 and finite")
+        loss: Self.name, name: "learningRate",
+        reason: "\(configuration.learningRate) is not ≥ 0 and finite")
     }
     guard configuration.momentum >= 0, configuration.momentum < 1 else {
       throw LossKitError.invalidParameter(
