@@ -122,4 +122,18 @@ LK_AVX2 __m256 lk_power(int power, __m256 q, __m256 gamma) {
   }
 }
 
+/// LaneMath.sigmoid: 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = e^-|x|.
+LK_AVX2 __m256 lk_sigmoid(__m256 x) {
+  __m256 e = lk_exp_of_non_positive(lk_negative_magnitude(x));
+  __m256 s = _mm256_div_ps(lk_splat(1.0f), _mm256_add_ps(lk_splat(1.0f), e));
+  return _mm256_blendv_ps(s, _mm256_mul_ps(e, s), _mm256_cmp_ps(x, lk_splat(0.0f), _CMP_LT_OQ));
+}
+
+/// LaneMath.tanh: sign(x) (1 - e) / (1 + e), e = e^(-2|x|).
+LK_AVX2 __m256 lk_tanh(__m256 x) {
+  __m256 e = lk_exp_of_non_positive(_mm256_mul_ps(lk_splat(-2.0f), lk_magnitude(x)));
+  __m256 t = _mm256_div_ps(_mm256_sub_ps(lk_splat(1.0f), e), _mm256_add_ps(lk_splat(1.0f), e));
+  return lk_negate_where(t, _mm256_cmp_ps(x, lk_splat(0.0f), _CMP_LT_OQ));
+}
+
 #endif

@@ -100,6 +100,22 @@ void lk_adam_avx2(
     float *theta, const float *gradient, float *m, float *v, ptrdiff_t count,
     const lk_adam_settings *settings);
 
+/// One LSTM step forward for one sequence (LSTMStep.forward in Swift), for the first `count`
+/// (a multiple of 8) of the state's `width` elements: gates (4 * width preactivations) are
+/// replaced by sigmoid/tanh activations; c = f * cell + i * g; cell_tanh = tanh(c);
+/// hidden = output = (mask * o) * tanh(c); cell = mask * c.
+void lk_lstm_forward_avx2(
+    float *gates, float *cell, float *hidden, float *output, float *cell_tanh, float mask,
+    ptrdiff_t width, ptrdiff_t count);
+
+/// One LSTM step backward for one sequence (LSTMStep.backward in Swift), for the first `count`
+/// (a multiple of 8) elements: writes d_gates (4 * width) and replaces d_cell with the cell
+/// gradient for the step before.
+void lk_lstm_backward_avx2(
+    const float *gates, const float *cell_tanh, const float *cell_before, const float *d_output,
+    const float *d_hidden, float *d_cell, float *d_gates, float mask, ptrdiff_t width,
+    ptrdiff_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -97,20 +97,11 @@ extension Dense.Activation {
   }
 }
 
-/// Element-wise activations written for the loop vectoriser.
+/// Element-wise activations written for the loop vectoriser (``LaneMath``'s, on `Float`).
 enum Activations {
   @inline(__always)
-  static func sigmoid(_ x: Float) -> Float {
-    let e = ScalarMath.exp(-abs(x))
-    let s = 1 / (1 + e)
-    return x >= 0 ? s : e * s
-  }
+  static func sigmoid(_ x: Float) -> Float { ScalarMath.sigmoid(x) }
 
   @inline(__always)
-  static func tanh(_ x: Float) -> Float {
-    // tanh(x) = sign(x)·(1 − e)/(1 + e), e = exp(−2|x|); no cancellation for large |x|.
-    let e = ScalarMath.exp(-2 * abs(x))
-    let t = (1 - e) / (1 + e)
-    return x >= 0 ? t : -t
-  }
+  static func tanh(_ x: Float) -> Float { ScalarMath.tanh(x) }
 }

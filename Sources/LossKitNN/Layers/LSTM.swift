@@ -24,7 +24,7 @@ public final class LSTM {
 
   private var input = Tensor(shape: [0])
   private var gates = Tensor(shape: [0])
-  private var cells = Tensor(shape: [0])
+  private var cellTanhs = Tensor(shape: [0])
   private var previousHidden = Tensor(shape: [0])
   private var previousCells = Tensor(shape: [0])
   private var mask: [Float] = []
@@ -64,54 +64,43 @@ public final class LSTM {
     let steps = shape.steps
     let batch = shape.count
     var preactivation = Tensor(shape: [rows, width])
-    TensorOps.multiply(x, rows: rows, inputWeights.value, columns: width, inner: inputSize, into: &preactivation)
+    TensorOps.multiply(
+      x, rows: rows, inputWeights.value, columns: width, inner: inputSize, into: &preactivation)
     TensorOps.addRowVector(bias.value, to: &preactivation)
     var output = Tensor(shape: [rows, h])
-    var cellStates = Tensor(shape: [rows, h])
+    var cellTanh = Tensor(shape: [rows, h])
     var hiddenBefore = Tensor(shape: [rows, h])
     var cellsBefore = Tensor(shape: [rows, h])
     var hidden = Tensor(shape: [batch, h])
     var cell = Tensor(shape: [batch, h])
-    var recurrent = Tensor(shape: [batch, width])
     let steps01 = mask ?? Array(repeating: 1, count: rows)
-    for step in 0..<steps {
-      let t = reversed ? steps - 1 - step : step
-      TensorOps.multiply(hidden, rows: batch, recurrentWeights.value, columns: width, inner: h, into: &recurrent)
-      preactivation.withUnsafeMutableBufferPointer { z in
-        recurrent.withUnsafeBufferPointer { r in
-          hidden.withUnsafeMutableBufferPointer { hState in
-            cell.withUnsafeMutableBufferPointer { cState in
-              output.withUnsafeMutableBufferPointer { out in
-                cellStates.withUnsafeMutableBufferPointer { cOut in
-                  hiddenBefore.withUnsafeMutableBufferPointer { hb in
-                    cellsBefore.withUnsafeMutableBufferPointer { cb in
+    preactivation.withUnsafeMutableBufferPointer { z in
+      recurrentWeights.value.withUnsafeBufferPointer { u in
+        hidden.withUnsafeMutableBufferPointer { hState in
+          cell.withUnsafeMutableBufferPointer { cState in
+            output.withUnsafeMutableBufferPointer { out in
+              cellTanh.withUnsafeMutableBufferPointer { tanhOut in
+                hiddenBefore.withUnsafeMutableBufferPointer { hb in
+                  cellsBefore.withUnsafeMutableBufferPointer { cb in
+                    for step in 0..<steps {
+                      let t = reversed ? steps - 1 - step : step
+                      // z_t += h·U for the whole batch, the step's rows `steps` rows apart
+                      // (the state is zero before the first step).
+                      if step > 0 {
+                        Matrix.multiply(
+                          hState.baseAddress!, u.baseAddress!, into: z.baseAddress! + t * width,
+                          m: batch, n: width, k: h, beta: 1, ldc: steps * width)
+                      }
                       for b in 0..<batch {
                         let row = b * steps + t
-                        let m = steps01[row]
-                        let g = z.baseAddress! + row * width
-                        let rec = r.baseAddress! + b * width
                         let hs = hState.baseAddress! + b * h
                         let cs = cState.baseAddress! + b * h
                         (hb.baseAddress! + row * h).update(from: hs, count: h)
                         (cb.baseAddress! + row * h).update(from: cs, count: h)
-                        let o = out.baseAddress! + row * h
-                        let co = cOut.baseAddress! + row * h
-                        for j in 0..<h {
-                          let i = Activations.sigmoid(g[j] + rec[j])
-                          let f = Activations.sigmoid(g[h + j] + rec[h + j])
-                          let cand = Activations.tanh(g[2 * h + j] + rec[2 * h + j])
-                          let og = Activations.sigmoid(g[3 * h + j] + rec[3 * h + j])
-                          g[j] = i
-                          g[h + j] = f
-                          g[2 * h + j] = cand
-                          g[3 * h + j] = og
-                          let c = f * cs[j] + i * cand
-                          co[j] = c
-                          let hValue = m * og * Activations.tanh(c)
-                          o[j] = hValue
-                          hs[j] = hValue
-                          cs[j] = m * c
-                        }
+                        LSTMStep.forward(
+                          gates: z.baseAddress! + row * width, cell: cs, hidden: hs,
+                          output: out.baseAddress! + row * h,
+                          cellTanh: tanhOut.baseAddress! + row * h, mask: steps01[row], width: h)
                       }
                     }
                   }
@@ -125,7 +114,7 @@ public final class LSTM {
     if training {
       input = x
       gates = preactivation
-      cells = cellStates
+      cellTanhs = cellTanh
       previousHidden = hiddenBefore
       previousCells = cellsBefore
       self.mask = steps01
@@ -144,54 +133,41 @@ public final class LSTM {
     var dGates = Tensor(shape: [rows, width])
     var dHiddenNext = Tensor(shape: [batch, h])
     var dCellNext = Tensor(shape: [batch, h])
-    for step in (0..<steps).reversed() {
-      let t = reversed ? steps - 1 - step : step
-      dGates.withUnsafeMutableBufferPointer { dg in
-        dOutput.withUnsafeBufferPointer { dOut in
-          gates.withUnsafeBufferPointer { gate in
-            cells.withUnsafeBufferPointer { cellState in
-              previousCells.withUnsafeBufferPointer { cBefore in
-                dHiddenNext.withUnsafeBufferPointer { dhNext in
-                  dCellNext.withUnsafeMutableBufferPointer { dcNext in
-                    for b in 0..<batch {
-                      let row = b * steps + t
-                      let m = mask[row]
-                      let g = gate.baseAddress! + row * width
-                      let d = dg.baseAddress! + row * width
-                      let c = cellState.baseAddress! + row * h
-                      let cb = cBefore.baseAddress! + row * h
-                      let dOutRow = dOut.baseAddress! + row * h
-                      let dhRow = dhNext.baseAddress! + b * h
-                      let dcRow = dcNext.baseAddress! + b * h
-                      for j in 0..<h {
-                        let i = g[j]
-                        let f = g[h + j]
-                        let cand = g[2 * h + j]
-                        let o = g[3 * h + j]
-                        let tc = Activations.tanh(c[j])
-                        let dh = (dOutRow[j] + dhRow[j]) * m
-                        let dc = dcRow[j] * m + dh * o * (1 - tc * tc)
-                        d[j] = dc * cand * i * (1 - i)
-                        d[h + j] = dc * cb[j] * f * (1 - f)
-                        d[2 * h + j] = dc * i * (1 - cand * cand)
-                        d[3 * h + j] = dh * tc * o * (1 - o)
-                        dcRow[j] = dc * f
+    // Uᵀ stored as `[4·hiddenSize, hiddenSize]`, so each step's product reads it in place.
+    let recurrentTransposed = recurrentWeights.value.transposedMatrix()
+    dGates.withUnsafeMutableBufferPointer { dg in
+      dOutput.withUnsafeBufferPointer { dOut in
+        gates.withUnsafeBufferPointer { gate in
+          cellTanhs.withUnsafeBufferPointer { tanhs in
+            previousCells.withUnsafeBufferPointer { cBefore in
+              dHiddenNext.withUnsafeMutableBufferPointer { dhNext in
+                dCellNext.withUnsafeMutableBufferPointer { dcNext in
+                  recurrentTransposed.withUnsafeBufferPointer { uT in
+                    for step in (0..<steps).reversed() {
+                      let t = reversed ? steps - 1 - step : step
+                      for b in 0..<batch {
+                        let row = b * steps + t
+                        LSTMStep.backward(
+                          gates: gate.baseAddress! + row * width,
+                          cellTanh: tanhs.baseAddress! + row * h,
+                          cellBefore: cBefore.baseAddress! + row * h,
+                          dOutput: dOut.baseAddress! + row * h,
+                          dHidden: dhNext.baseAddress! + b * h,
+                          dCell: dcNext.baseAddress! + b * h,
+                          dGates: dg.baseAddress! + row * width, mask: mask[row], width: h)
+                      }
+                      // dh_{t−1} = dGates_t · Uᵀ (nothing flows back before the first step).
+                      if step > 0 {
+                        Matrix.multiply(
+                          dg.baseAddress! + t * width, uT.baseAddress!,
+                          into: dhNext.baseAddress!, m: batch, n: h, k: width,
+                          lda: steps * width)
                       }
                     }
                   }
                 }
               }
             }
-          }
-        }
-      }
-      // dh_{t−1} = dGates_t · Uᵀ, the step's rows being `steps` rows apart.
-      dGates.withUnsafeBufferPointer { dg in
-        recurrentWeights.value.withUnsafeBufferPointer { u in
-          dHiddenNext.withUnsafeMutableBufferPointer { dh in
-            Matrix.multiply(
-              dg.baseAddress! + t * width, u.baseAddress!, transposeB: true,
-              into: dh.baseAddress!, m: batch, n: h, k: width, lda: steps * width)
           }
         }
       }

@@ -55,7 +55,8 @@ enum TensorOps {
     targetWidth: Int, offset: Int, rows: Int
   ) {
     for row in 0..<rows {
-      (target + row * targetWidth + offset).update(from: source + row * sourceWidth, count: sourceWidth)
+      (target + row * targetWidth + offset).update(
+        from: source + row * sourceWidth, count: sourceWidth)
     }
   }
 }
@@ -73,6 +74,21 @@ enum Initializer {
 }
 
 extension Tensor {
+  /// The transpose of a matrix `[rows, width]`, as a new `[width, rows]` matrix.
+  func transposedMatrix() -> Tensor {
+    let rows = flatRowCount
+    let width = lastDimension
+    var result = Tensor(shape: [width, rows])
+    withUnsafeBufferPointer { source in
+      result.withUnsafeMutableBufferPointer { target in
+        for row in 0..<rows {
+          for column in 0..<width { target[column * rows + row] = source[row * width + column] }
+        }
+      }
+    }
+    return result
+  }
+
   /// The columns `range` of a matrix `[rows, width]`, as a new `[rows, range.count]` matrix.
   func columns(_ range: Range<Int>) -> Tensor {
     let rows = flatRowCount
