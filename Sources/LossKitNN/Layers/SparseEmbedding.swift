@@ -53,7 +53,7 @@ public final class SparseEmbedding {
                   for entry in o.base[row]..<o.base[row + 1] {
                     let source = tableBase.base + Int(i.base[entry]) * width
                     let value = v.base[entry]
-                    for j in 0..<width { line[j] += value * source[j] }
+                    Self.addScaled(source, value, into: line, width)
                   }
                 }
               }
@@ -67,22 +67,69 @@ public final class SparseEmbedding {
   }
 
   /// Adds the table gradient for the last training forward and marks the touched rows.
+  ///
+  /// The table's rows are split into ``backwardRowGroups`` fixed ranges, one task each; every
+  /// task reads all the entries in order and adds those whose bucket it owns, so each row's
+  /// gradient sums its contributions in the same order as a single pass would, on any number
+  /// of cores.
   public func backward(_ dy: Tensor) {
-    guard let x = input else { return }
+    guard let x = input, x.rowCount > 0 else { return }
     let width = dimension
+    for bucket in x.indices { table.markTouched(Int(bucket)) }
+    let groups = Self.backwardRowGroups
+    let bucketsPerGroup = (buckets + groups - 1) / groups
     dy.withUnsafeBufferPointer { g in
       table.gradient.withUnsafeMutableBufferPointer { t in
-        for row in 0..<x.rowCount {
-          let slope = g.baseAddress! + row * width
-          for entry in x.offsets[row]..<x.offsets[row + 1] {
-            let bucket = Int(x.indices[entry])
-            table.markTouched(bucket)
-            let target = t.baseAddress! + bucket * width
-            let value = x.values[entry]
-            for j in 0..<width { target[j] += value * slope[j] }
+        x.offsets.withUnsafeBufferPointer { offsets in
+          x.indices.withUnsafeBufferPointer { indices in
+            x.values.withUnsafeBufferPointer { values in
+              let slopes = SendablePointer(g.baseAddress!)
+              let gradient = SendablePointer(t.baseAddress!)
+              let o = SendablePointer(offsets.baseAddress!)
+              let i = SendablePointer(indices.baseAddress!)
+              let v = SendablePointer(values.baseAddress!)
+              let rows = x.rowCount
+              Parallel.forEachChunk(count: groups, grain: 1) { group, _ in
+                let low = group * bucketsPerGroup
+                let high = low + bucketsPerGroup
+                for row in 0..<rows {
+                  let slope = slopes.base + row * width
+                  for entry in o.base[row]..<o.base[row + 1] {
+                    let bucket = Int(i.base[entry])
+                    guard bucket >= low && bucket < high else { continue }
+                    Self.addScaled(
+                      slope, v.base[entry], into: gradient.base + bucket * width, width)
+                  }
+                }
+              }
+            }
           }
         }
       }
+    }
+  }
+
+  /// The fixed number of bucket ranges the backward pass splits the table into.
+  static let backwardRowGroups = 4
+
+  /// `target += value · source` over `count` floats, eight lanes at a time.
+  @inline(__always)
+  static func addScaled(
+    _ source: UnsafePointer<Float>, _ value: Float, into target: UnsafeMutablePointer<Float>,
+    _ count: Int
+  ) {
+    let from = UnsafeRawPointer(source)
+    let to = UnsafeMutableRawPointer(target)
+    var j = 0
+    while j + 8 <= count {
+      let x = from.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+      let y = to.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+      to.storeBytes(of: y + value * x, toByteOffset: j * 4, as: SIMD8<Float>.self)
+      j += 8
+    }
+    while j < count {
+      target[j] += value * source[j]
+      j += 1
     }
   }
 }
