@@ -42,4 +42,31 @@ import Testing
       #expect(actual.v == expected.v)
     }
   }
+
+  @Test("updating listed rows equals updating each row", arguments: InstructionSet.available)
+  func rowsMatchRangeUpdates(instructionSet: InstructionSet) {
+    let width = 16
+    let rows = [7, 2, 9, 0]
+    let start = Self.state(count: 10 * width, seed: 3)
+    let gradient = start[1]
+    var expected = (theta: start[0], m: start[2], v: start[3])
+    var actual = expected
+    for row in rows {
+      let range = (row * width)..<((row + 1) * width)
+      var theta = Array(expected.theta[range])
+      var m = Array(expected.m[range])
+      var v = Array(expected.v[range])
+      AdamKernel.updateScalars(&theta, Array(gradient[range]), &m, &v, width, Self.settings[1])
+      expected.theta.replaceSubrange(range, with: theta)
+      expected.m.replaceSubrange(range, with: m)
+      expected.v.replaceSubrange(range, with: v)
+    }
+    AdamKernel.updateRows(
+      theta: &actual.theta, gradient: gradient, m: &actual.m, v: &actual.v, rows: rows,
+      rowCount: rows.count, width: width, settings: Self.settings[1],
+      instructionSet: instructionSet)
+    #expect(actual.theta == expected.theta)
+    #expect(actual.m == expected.m)
+    #expect(actual.v == expected.v)
+  }
 }

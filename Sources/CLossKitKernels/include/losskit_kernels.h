@@ -8,6 +8,7 @@
 #define LOSSKIT_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__x86_64__)
 
@@ -115,6 +116,26 @@ void lk_lstm_backward_avx2(
     const float *gates, const float *cell_tanh, const float *cell_before, const float *d_output,
     const float *d_hidden, float *d_cell, float *d_gates, float mask, ptrdiff_t width,
     ptrdiff_t count);
+
+/// Adam (as lk_adam_avx2) over whole rows of width (a multiple of 8) elements, the rows listed
+/// in rows, prefetching the rows ahead.
+void lk_adam_rows_avx2(
+    float *theta, const float *gradient, float *m, float *v, const ptrdiff_t *rows,
+    ptrdiff_t row_count, ptrdiff_t width, const lk_adam_settings *settings);
+
+/// The embedding bag's forward over rows first_row ..< first_row + row_count of a sparse batch
+/// (CSR offsets, indices, values): output[row] += values[e] * table[indices[e]] for each entry in
+/// order; width a multiple of 8. Prefetches the table rows of the entries ahead.
+void lk_embedding_bag_avx2(
+    const float *table, ptrdiff_t width, const ptrdiff_t *offsets, const int32_t *indices,
+    const float *values, ptrdiff_t first_row, ptrdiff_t row_count, float *output);
+
+/// The embedding bag's backward for the buckets low ..< high: for every entry of rows
+/// 0 ..< row_count in order whose bucket is in range, gradient[bucket] += values[e] * slopes[row];
+/// width a multiple of 8.
+void lk_embedding_bag_backward_avx2(
+    float *gradient, ptrdiff_t width, const ptrdiff_t *offsets, const int32_t *indices,
+    const float *values, ptrdiff_t row_count, const float *slopes, int32_t low, int32_t high);
 
 #ifdef __cplusplus
 }

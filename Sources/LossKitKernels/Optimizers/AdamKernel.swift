@@ -72,6 +72,30 @@ package enum AdamKernel {
     updateScalars(theta + done, gradient + done, m + done, v + done, count - done, settings)
   }
 
+  /// Updates whole rows of `width` elements, the rows listed in `rows` (an embedding table's
+  /// touched rows); the AVX2 path prefetches the rows ahead (`lk_adam_rows_avx2`).
+  @inlinable
+  package static func updateRows(
+    theta: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+    m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, rows: UnsafePointer<Int>,
+    rowCount: Int, width: Int, settings: Settings, instructionSet: InstructionSet = .selected
+  ) {
+    #if arch(x86_64)
+      if instructionSet == .avx2 && width % 8 == 0 {
+        withUnsafePointer(to: settings.cSettings) {
+          lk_adam_rows_avx2(theta, gradient, m, v, rows, rowCount, width, $0)
+        }
+        return
+      }
+    #endif
+    for index in 0..<rowCount {
+      let start = rows[index] * width
+      update(
+        theta: theta + start, gradient: gradient + start, m: m + start, v: v + start,
+        count: width, settings: settings, instructionSet: instructionSet)
+    }
+  }
+
   /// The portable loop over whole `SIMD8` vectors; returns how many elements it updated.
   @inlinable
   package static func updateVectors(

@@ -37,27 +37,16 @@ public final class SparseEmbedding {
     let rows = x.rowCount
     let width = dimension
     var y = Tensor(shape: [rows, width])
+    guard rows > 0, width > 0 else { return y }
     table.value.withUnsafeBufferPointer { table in
       y.withUnsafeMutableBufferPointer { out in
-        let outBase = SendablePointer(out.baseAddress!)
-        let tableBase = SendablePointer(table.baseAddress!)
-        x.offsets.withUnsafeBufferPointer { offsets in
-          x.indices.withUnsafeBufferPointer { indices in
-            x.values.withUnsafeBufferPointer { values in
-              let o = SendablePointer(offsets.baseAddress!)
-              let i = SendablePointer(indices.baseAddress!)
-              let v = SendablePointer(values.baseAddress!)
-              Parallel.forEachChunk(count: rows, grain: 256) { _, range in
-                for row in range {
-                  let line = outBase.base + row * width
-                  for entry in o.base[row]..<o.base[row + 1] {
-                    let source = tableBase.base + Int(i.base[entry]) * width
-                    let value = v.base[entry]
-                    Self.addScaled(source, value, into: line, width)
-                  }
-                }
-              }
-            }
+        let output = SendablePointer(out.baseAddress!)
+        let source = SendablePointer(table.baseAddress!)
+        x.withEntries { entries in
+          Parallel.forEachChunk(count: rows, grain: 256) { _, range in
+            EmbeddingBagKernel.forward(
+              table: source.base, width: width, entries: entries, rows: range,
+              output: output.base)
           }
         }
       }
@@ -78,31 +67,17 @@ public final class SparseEmbedding {
     for bucket in x.indices { table.markTouched(Int(bucket)) }
     let groups = Self.backwardRowGroups
     let bucketsPerGroup = (buckets + groups - 1) / groups
+    let rows = x.rowCount
     dy.withUnsafeBufferPointer { g in
       table.gradient.withUnsafeMutableBufferPointer { t in
-        x.offsets.withUnsafeBufferPointer { offsets in
-          x.indices.withUnsafeBufferPointer { indices in
-            x.values.withUnsafeBufferPointer { values in
-              let slopes = SendablePointer(g.baseAddress!)
-              let gradient = SendablePointer(t.baseAddress!)
-              let o = SendablePointer(offsets.baseAddress!)
-              let i = SendablePointer(indices.baseAddress!)
-              let v = SendablePointer(values.baseAddress!)
-              let rows = x.rowCount
-              Parallel.forEachChunk(count: groups, grain: 1) { group, _ in
-                let low = group * bucketsPerGroup
-                let high = low + bucketsPerGroup
-                for row in 0..<rows {
-                  let slope = slopes.base + row * width
-                  for entry in o.base[row]..<o.base[row + 1] {
-                    let bucket = Int(i.base[entry])
-                    guard bucket >= low && bucket < high else { continue }
-                    Self.addScaled(
-                      slope, v.base[entry], into: gradient.base + bucket * width, width)
-                  }
-                }
-              }
-            }
+        let slopes = SendablePointer(g.baseAddress!)
+        let gradient = SendablePointer(t.baseAddress!)
+        x.withEntries { entries in
+          Parallel.forEachChunk(count: groups, grain: 1) { group, _ in
+            let low = group * bucketsPerGroup
+            EmbeddingBagKernel.backward(
+              gradient: gradient.base, width: width, entries: entries, rowCount: rows,
+              slopes: slopes.base, buckets: low..<(low + bucketsPerGroup))
           }
         }
       }
@@ -111,25 +86,19 @@ public final class SparseEmbedding {
 
   /// The fixed number of bucket ranges the backward pass splits the table into.
   static let backwardRowGroups = 4
+}
 
-  /// `target += value · source` over `count` floats, eight lanes at a time.
-  @inline(__always)
-  static func addScaled(
-    _ source: UnsafePointer<Float>, _ value: Float, into target: UnsafeMutablePointer<Float>,
-    _ count: Int
-  ) {
-    let from = UnsafeRawPointer(source)
-    let to = UnsafeMutableRawPointer(target)
-    var j = 0
-    while j + 8 <= count {
-      let x = from.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-      let y = to.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-      to.storeBytes(of: y + value * x, toByteOffset: j * 4, as: SIMD8<Float>.self)
-      j += 8
-    }
-    while j < count {
-      target[j] += value * source[j]
-      j += 1
+extension SparseRows {
+  /// Calls `body` with pointers to the rows' offsets, indices and values.
+  func withEntries(_ body: (EmbeddingBagKernel.Entries) -> Void) {
+    offsets.withUnsafeBufferPointer { offsets in
+      indices.withUnsafeBufferPointer { indices in
+        values.withUnsafeBufferPointer { values in
+          guard let o = offsets.baseAddress, let i = indices.baseAddress, let v = values.baseAddress
+          else { return }
+          body(EmbeddingBagKernel.Entries(offsets: o, indices: i, values: v))
+        }
+      }
     }
   }
 }

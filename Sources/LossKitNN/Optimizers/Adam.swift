@@ -110,6 +110,10 @@ public class Adam: Optimizer {
       AdamKernel.update(
         theta: theta, gradient: gradient, m: states[0], v: states[1], count: count,
         settings: settings)
+    } rows: { theta, gradient, states, rows, rowCount, width in
+      AdamKernel.updateRows(
+        theta: theta, gradient: gradient, m: states[0], v: states[1], rows: rows,
+        rowCount: rowCount, width: width, settings: settings)
     }
   }
 

@@ -26,13 +26,22 @@ struct OptimizerSlots {
   /// update (every element of a dense parameter, in chunks, each touched row of a sparse one),
   /// with a pointer per named state slot (at most two) at the same offset. Ranges run on every
   /// core; they never overlap, and each element's update reads only its own elements.
+  ///
+  /// With `rows`, a sparse parameter's touched rows go to it instead, a chunk of rows per call
+  /// (`rows(θ, g, states, rowList, rowCount, width)`, the pointers at the table's start).
   mutating func forEachRange(
     of parameters: [Parameter], slots names: [String],
     _ update:
       @Sendable (
         _ theta: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>,
         _ states: SlotPointers, _ count: Int
+      ) -> Void,
+    rows: (
+      @Sendable (
+        _ theta: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>,
+        _ states: SlotPointers, _ rows: UnsafePointer<Int>, _ rowCount: Int, _ width: Int
       ) -> Void
+    )? = nil
   ) {
     precondition(names.count <= 2, "optimizer slots: at most two state tensors per parameter")
     for parameter in parameters {
@@ -43,6 +52,13 @@ struct OptimizerSlots {
           withStatePointers(states) { pointers in
             let thetaBase = SendablePointer(theta.baseAddress!)
             let gradientBase = SendablePointer(gradient.baseAddress!)
+            if let rows, parameter.isSparse {
+              let width = parameter.rowWidth
+              parameter.forEachTouchedRowChunk { list, count in
+                rows(thetaBase.base, gradientBase.base, pointers, list, count, width)
+              }
+              return
+            }
             parameter.forEachUpdateRangeConcurrently { start, count in
               update(
                 thetaBase.base + start, gradientBase.base + start, pointers.offset(by: start),
@@ -128,23 +144,34 @@ extension Parameter {
   /// spread over every core: a dense parameter in chunks of 16384 elements, a sparse one in
   /// chunks of touched rows of about as many elements.
   func forEachUpdateRangeConcurrently(_ body: @Sendable (Int, Int) -> Void) {
-    let grain = 1 << 14
     guard isSparse else {
-      Parallel.forEachChunk(count: rowCount * rowWidth, grain: grain) { _, range in
+      Parallel.forEachChunk(count: rowCount * rowWidth, grain: Self.updateGrain) { _, range in
         body(range.lowerBound, range.count)
       }
       return
     }
     let width = rowWidth
+    forEachTouchedRowChunk { rows, count in
+      for index in 0..<count { body(rows[index] * width, width) }
+    }
+  }
+
+  /// Calls `body(rows, count)` for fixed chunks of ``touchedRows`` (about
+  /// ``updateGrain`` elements each), spread over every core.
+  func forEachTouchedRowChunk(_ body: @Sendable (UnsafePointer<Int>, Int) -> Void) {
+    let width = rowWidth
     touchedRows.withUnsafeBufferPointer { rows in
       guard let base = rows.baseAddress else { return }
       let touched = SendablePointer(base)
-      Parallel.forEachChunk(count: rows.count, grain: max(1, grain / max(width, 1))) {
+      Parallel.forEachChunk(count: rows.count, grain: max(1, Self.updateGrain / max(width, 1))) {
         _, range in
-        for index in range { body(touched.base[index] * width, width) }
+        body(touched.base + range.lowerBound, range.count)
       }
     }
   }
+
+  /// Elements per chunk of an update on every core.
+  static let updateGrain = 1 << 14
 
   /// `Σ g²` over the gradient elements an update reads (every element of a dense parameter,
   /// the touched rows of a sparse one), summed in fixed chunks added in order, so the result
