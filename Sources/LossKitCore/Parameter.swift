@@ -1,3 +1,5 @@
+import LossKitKernels
+
 /// A trainable tensor, its gradient, and (for embedding tables) which rows the last batch
 /// touched.
 ///
@@ -50,19 +52,35 @@ public final class Parameter {
   }
 
   /// Clears the gradient (only touched rows for sparse parameters, so the cost is
-  /// proportional to what the batch used).
+  /// proportional to what the batch used), on every core: the touched rows of an embedding
+  /// table are scattered, and clearing them one after another was a tenth of a training step.
   public func zeroGradient() {
+    let grain = 1 << 14
     if isSparse {
       let width = rowWidth
       gradient.withUnsafeMutableBufferPointer { g in
-        for row in touchedRows {
-          (g.baseAddress! + row * width).update(repeating: 0, count: width)
-          touched[row] = false
+        touchedRows.withUnsafeBufferPointer { rows in
+          guard let base = g.baseAddress, let list = rows.baseAddress else { return }
+          let target = SendablePointer(base)
+          let touchedList = SendablePointer(list)
+          Parallel.forEachChunk(count: rows.count, grain: max(1, grain / max(width, 1))) {
+            _, range in
+            for index in range {
+              (target.base + touchedList.base[index] * width).update(repeating: 0, count: width)
+            }
+          }
         }
       }
+      for row in touchedRows { touched[row] = false }
       touchedRows.removeAll(keepingCapacity: true)
     } else {
-      gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      gradient.withUnsafeMutableBufferPointer { g in
+        guard let base = g.baseAddress else { return }
+        let target = SendablePointer(base)
+        Parallel.forEachChunk(count: g.count, grain: grain) { _, range in
+          (target.base + range.lowerBound).update(repeating: 0, count: range.count)
+        }
+      }
     }
   }
 

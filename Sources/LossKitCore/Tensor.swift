@@ -34,6 +34,18 @@ public struct Tensor: Sendable, Equatable, Hashable {
     self.scalars = Array(repeating: value, count: shape.reduce(1, *))
   }
 
+  /// Creates a tensor of the given shape whose elements are unspecified until written, for
+  /// outputs a kernel overwrites entirely (zero-filling the LSTM's buffers first was a few
+  /// percent of a training step).
+  package init(uninitializedShape shape: [Int]) {
+    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+    self.shape = shape
+    let count = shape.reduce(1, *)
+    self.scalars = Array(unsafeUninitializedCapacity: count) { _, initialized in
+      initialized = count
+    }
+  }
+
   /// Creates a tensor of the given shape filled by a closure of the flat index.
   public init(shape: [Int], _ element: (Int) throws -> Float) rethrows {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")

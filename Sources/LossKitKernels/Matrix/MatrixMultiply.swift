@@ -148,9 +148,9 @@ package enum Matrix {
   }
 
   /// Whether `B` is read in place: stored `[k, n]` as used, `n` a whole number of panels, and
-  /// at most 512 KB.
+  /// at most 1 MB (a 256-deep block of a panel, 16 KB, stays in the first-level cache).
   static func readsInPlace(_ operand: Operand, n: Int, k: Int, panelWidth: Int) -> Bool {
-    !operand.transposed && n % panelWidth == 0 && k * operand.stride <= 1 << 17
+    !operand.transposed && n % panelWidth == 0 && k * operand.stride <= 1 << 18
   }
 
   /// Where a block's `B` panels are: panel `q` starts at `base + q·panelStride`, and its

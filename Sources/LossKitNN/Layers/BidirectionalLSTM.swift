@@ -36,7 +36,7 @@ public final class BidirectionalLSTM {
     }
     let rows = shape.count * shape.steps
     let h = hiddenSize
-    var joined = Tensor(shape: [rows, 2 * h])
+    var joined = Tensor(uninitializedShape: [rows, 2 * h])
     joined.withUnsafeMutableBufferPointer { out in
       for (direction, part) in results.enumerated() {
         part.value.withUnsafeBufferPointer { p in
@@ -52,12 +52,13 @@ public final class BidirectionalLSTM {
   /// Splits `∂L/∂output` between the directions and returns the summed `∂L/∂x`.
   public func backward(_ dOutput: Tensor, rows: Int) -> Tensor {
     let h = hiddenSize
-    var parts = [Tensor(shape: [rows, h]), Tensor(shape: [rows, h])]
+    var parts = [Tensor(uninitializedShape: [rows, h]), Tensor(uninitializedShape: [rows, h])]
     dOutput.withUnsafeBufferPointer { d in
       for direction in 0..<2 {
         parts[direction].withUnsafeMutableBufferPointer { p in
           for row in 0..<rows {
-            (p.baseAddress! + row * h).update(from: d.baseAddress! + row * 2 * h + direction * h, count: h)
+            (p.baseAddress! + row * h).update(
+              from: d.baseAddress! + row * 2 * h + direction * h, count: h)
           }
         }
       }

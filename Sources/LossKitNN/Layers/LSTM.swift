@@ -63,14 +63,15 @@ public final class LSTM {
     let width = 4 * h
     let steps = shape.steps
     let batch = shape.count
-    var preactivation = Tensor(shape: [rows, width])
+    // Every element of these is written below (the products start from β = 0).
+    var preactivation = Tensor(uninitializedShape: [rows, width])
     TensorOps.multiply(
       x, rows: rows, inputWeights.value, columns: width, inner: inputSize, into: &preactivation)
     TensorOps.addRowVector(bias.value, to: &preactivation)
-    var output = Tensor(shape: [rows, h])
-    var cellTanh = Tensor(shape: [rows, h])
-    var hiddenBefore = Tensor(shape: [rows, h])
-    var cellsBefore = Tensor(shape: [rows, h])
+    var output = Tensor(uninitializedShape: [rows, h])
+    var cellTanh = Tensor(uninitializedShape: [rows, h])
+    var hiddenBefore = Tensor(uninitializedShape: [rows, h])
+    var cellsBefore = Tensor(uninitializedShape: [rows, h])
     var hidden = Tensor(shape: [batch, h])
     var cell = Tensor(shape: [batch, h])
     let steps01 = mask ?? Array(repeating: 1, count: rows)
@@ -130,7 +131,7 @@ public final class LSTM {
     let width = 4 * h
     let steps = shape.steps
     let batch = shape.count
-    var dGates = Tensor(shape: [rows, width])
+    var dGates = Tensor(uninitializedShape: [rows, width])
     var dHiddenNext = Tensor(shape: [batch, h])
     var dCellNext = Tensor(shape: [batch, h])
     // Uᵀ stored as `[4·hiddenSize, hiddenSize]`, so each step's product reads it in place.
@@ -179,7 +180,7 @@ public final class LSTM {
       input, rows: inputSize, dGates, columns: width, inner: rows, transposeA: true,
       into: &inputWeights.gradient, beta: 1)
     TensorOps.addColumnSums(of: dGates, into: &bias.gradient)
-    var dx = Tensor(shape: [rows, inputSize])
+    var dx = Tensor(uninitializedShape: [rows, inputSize])
     TensorOps.multiply(
       dGates, rows: rows, inputWeights.value, columns: inputSize, inner: width, transposeB: true,
       into: &dx)
