@@ -74,8 +74,12 @@ extension ModelManifest {
         "\(featurizer.characterNgrams.lowerBound)…\(featurizer.characterNgrams.upperBound)"
       var text =
         "hashed text (\(featurizer.buckets) buckets, word n-grams \(words), character n-grams "
-        + "\(characters))"
-      if featurizer.layout { text += ", \(featurizer.denseWidth) layout features" }
+        + "\(characters)"
+        + (featurizer.folding ? ", case- and diacritic-folded" : "")
+        + (featurizer.shapeNgrams > 0 ? ", token-shape n-grams 1…\(featurizer.shapeNgrams)" : "")
+        + ")"
+      if featurizer.layout { text += ", \(LineFeaturizer.layoutNames.count) layout features" }
+      if featurizer.patterns { text += ", \(LinePatterns.names.count) nomenclature patterns" }
       if let column = pipeline.textColumn { text += " of column '\(column)'" }
       parts.append(text)
     }
