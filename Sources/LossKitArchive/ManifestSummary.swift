@@ -10,7 +10,8 @@ extension ModelManifest {
   public var summary: String {
     var lines: [String] = []
     let component = model.component
-    lines.append("Model: \(component.kind) v\(component.version) (\(model.parameterCount) parameters)")
+    lines.append(
+      "Model: \(component.kind) v\(component.version) (\(model.parameterCount) parameters)")
     if let object = component.configuration.objectValue {
       for key in object.keys.sorted() where key != "heads" {
         lines.append("  \(key): \(object[key]!.compactText)")
@@ -60,7 +61,8 @@ extension ModelManifest {
     }
     for target in calibration.keys.sorted() {
       lines.append(
-        String(format: "Calibration (%@): temperature %.4f", target, calibration[target]!.temperature))
+        String(
+          format: "Calibration (%@): temperature %.4f", target, calibration[target]!.temperature))
     }
     return lines.joined(separator: "\n")
   }
@@ -87,7 +89,8 @@ extension ModelManifest {
       parts.append("\(pipeline.numericColumns.count) numeric columns")
     }
     if let windows = pipeline.windows {
-      parts.append("windows of \(windows.size) lines, prediction stride \(windows.predictionStride)")
+      parts.append(
+        "windows of \(windows.size) lines, prediction stride \(windows.predictionStride)")
     }
     return parts.joined(separator: "; ")
   }
