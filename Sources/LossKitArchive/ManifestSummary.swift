@@ -10,7 +10,8 @@ extension ModelManifest {
   public var summary: String {
     var lines: [String] = []
     let component = model.component
-    lines.append("Model: \(component.kind) v\(component.version) (\(model.parameterCount) parameters)")
+    lines.append(
+      "Model: \(component.kind) v\(component.version) (\(model.parameterCount) parameters)")
     if let object = component.configuration.objectValue {
       for key in object.keys.sorted() where key != "heads" {
         lines.append("  \(key): \(object[key]!.compactText)")
@@ -60,7 +61,8 @@ extension ModelManifest {
     }
     for target in calibration.keys.sorted() {
       lines.append(
-        String(format: "Calibration (%@): temperature %.4f", target, calibration[target]!.temperature))
+        String(
+          format: "Calibration (%@): temperature %.4f", target, calibration[target]!.temperature))
     }
     return lines.joined(separator: "\n")
   }
@@ -74,8 +76,12 @@ extension ModelManifest {
         "\(featurizer.characterNgrams.lowerBound)…\(featurizer.characterNgrams.upperBound)"
       var text =
         "hashed text (\(featurizer.buckets) buckets, word n-grams \(words), character n-grams "
-        + "\(characters))"
-      if featurizer.layout { text += ", \(featurizer.denseWidth) layout features" }
+        + "\(characters)"
+        + (featurizer.folding ? ", case- and diacritic-folded" : "")
+        + (featurizer.shapeNgrams > 0 ? ", token-shape n-grams 1…\(featurizer.shapeNgrams)" : "")
+        + ")"
+      if featurizer.layout { text += ", \(LineFeaturizer.layoutNames.count) layout features" }
+      if featurizer.patterns { text += ", \(LinePatterns.names.count) nomenclature patterns" }
       if let column = pipeline.textColumn { text += " of column '\(column)'" }
       parts.append(text)
     }
@@ -83,7 +89,8 @@ extension ModelManifest {
       parts.append("\(pipeline.numericColumns.count) numeric columns")
     }
     if let windows = pipeline.windows {
-      parts.append("windows of \(windows.size) lines, prediction stride \(windows.predictionStride)")
+      parts.append(
+        "windows of \(windows.size) lines, prediction stride \(windows.predictionStride)")
     }
     return parts.joined(separator: "; ")
   }

@@ -12,7 +12,9 @@
 /// | `novelty` | `sp. nov.`, `gen. nov.`, `comb. nov.`, `stat. nov.`, `nom. nov.`, `emend.` |
 /// | `rank` | an infraspecific rank: `var.`, `subsp.`, `ssp.`, `f.`, `forma` |
 /// | `typeWord` | `Holotype`, `Lectotype`, `Neotype`, `Isotype`, `Typus`, `Type:`, `Basionym`, `Synonym`, `≡`, `nom. nud.`, `sensu`, `non` |
-/// | `reference` | a publication reference: `8: 588`, `2(1): 139`, `69 (1929) 140`, `p. 71` |
+/// | `reference` | a reference to one page, as nomenclature cites a name's place of publication: `8: 588`, `2(1): 139`, `69 (1929) 140`, `p. 71` |
+/// | `pageRange` | a reference to a range of pages, as a bibliography cites an article: `34: 13-16`, `pp. 12-40` |
+/// | `authorInitials` | a bibliography entry's start, a surname and initials: `Graff, P. W.`, `Martin, G. W.` |
 /// | `yearInParentheses` | `(1929)` |
 /// | `endsWithYear` | a year closing the line: `… 1889.`, `… 1967)` |
 /// | `abbreviations` | the share of tokens that are capitalised abbreviations (`Fung.`, `Fenn.`, `Syll.`) |
@@ -21,8 +23,9 @@
 public enum LinePatterns {
   /// The detectors' names, in the order ``features(_:)`` gives them.
   public static let names = [
-    "binomial", "binomialAuthor", "novelty", "rank", "typeWord", "reference",
-    "yearInParentheses", "endsWithYear", "abbreviations", "measurement", "unit",
+    "binomial", "binomialAuthor", "novelty", "rank", "typeWord", "reference", "pageRange",
+    "authorInitials", "yearInParentheses", "endsWithYear", "abbreviations", "measurement",
+    "unit",
   ]
 
   /// The detectors' values for one line.
@@ -34,6 +37,7 @@ public enum LinePatterns {
     var rank = false
     var typeWord = false
     var reference = false
+    var pageRange = false
     var yearInParentheses = false
     var measurement = false
     var unit = false
@@ -54,14 +58,16 @@ public enum LinePatterns {
       {
         typeWord = true
       }
-      if token.isVolumeBeforeColon, next?.startsWithDigit == true { reference = true }
+      let citesPages =
+        (token.isVolumeBeforeColon && next?.startsWithDigit == true)
+        || (word == "p" || word == "pp") && token.endsWithPeriod && next?.startsWithDigit == true
+      if citesPages, let next {
+        if next.isRange { pageRange = true } else { reference = true }
+      }
       if token.isNumber, let next, next.isParenthesizedYear, index + 2 < tokens.count,
         tokens[index + 2].startsWithDigit
       {
-        reference = true
-      }
-      if word == "p" || word == "pp", token.endsWithPeriod, next?.startsWithDigit == true {
-        reference = true
+        if tokens[index + 2].isRange { pageRange = true } else { reference = true }
       }
       if token.isParenthesizedYear { yearInParentheses = true }
       if token.isRange
@@ -74,11 +80,13 @@ public enum LinePatterns {
       if token.isCapitalizedAbbreviation { abbreviations += 1 }
     }
     let endsWithYear = tokens.last?.isYear ?? false
+    let authorInitials = startsWithAuthorInitials(tokens)
     func flag(_ condition: Bool) -> Float { condition ? 1 : 0 }
     return [
       flag(binomial != nil),
       flag(binomial.map { $0 < tokens.count && tokens[$0].isAuthorStart } ?? false),
-      flag(novelty), flag(rank), flag(typeWord), flag(reference), flag(yearInParentheses),
+      flag(novelty), flag(rank), flag(typeWord), flag(reference), flag(pageRange),
+      flag(authorInitials), flag(yearInParentheses),
       flag(endsWithYear), tokens.isEmpty ? 0 : Float(abbreviations) / Float(tokens.count),
       flag(measurement), flag(unit),
     ]
@@ -90,6 +98,30 @@ public enum LinePatterns {
 
   static let units: Set<String> = ["um", "mm", "cm", "m", "nm"]
 
+  /// Words that start or continue English and Latin sentences, never a genus or an epithet.
+  static let stopWords: Set<String> = [
+    "the", "this", "these", "that", "those", "there", "they", "their", "its", "and", "but",
+    "for", "from", "with", "without", "was", "were", "are", "has", "have", "had", "not", "all",
+    "some", "each", "both", "one", "two", "three", "when", "where", "which", "while", "after",
+    "before", "between", "into", "other", "such", "than", "then", "thus", "also", "only",
+    "very", "more", "most", "many", "our", "his", "her", "species", "specimens", "specimen",
+    "collected", "found", "known", "described", "figure", "figures", "plate", "table", "page",
+    "see", "cum", "sed", "vel", "non", "est", "sunt", "pro", "per", "sub", "sine", "hab",
+  ]
+
+  /// Whether a line opens like a bibliography entry: a surname with a comma, then initials
+  /// (`Graff, P. W.`, `Saccardo, P. A.`), after an optional enumerator or dash.
+  static func startsWithAuthorInitials(_ tokens: [Token]) -> Bool {
+    var index = 0
+    while index < min(2, tokens.count), tokens[index].isEnumerator || tokens[index].isDashes {
+      index += 1
+    }
+    guard index + 1 < tokens.count, tokens[index].text.last == 0x2C,
+      tokens[index].isCapitalizedWord || tokens[index].isUppercaseWord
+    else { return false }
+    return tokens[index + 1].isInitial
+  }
+
   /// The index of the token after a leading binomial (or `nil` when the line does not start
   /// with one): an optional enumerator (`3.`, `12)`, `=`, `-`, `*`) or two, a genus
   /// (`Crepidotus`, `C.`, `TYMPANIS`) and an epithet (`carpaticus`, `CONFUSA`), or a genus
@@ -100,10 +132,20 @@ public enum LinePatterns {
     guard index + 1 < tokens.count else { return nil }
     let genus = tokens[index]
     let epithet = tokens[index + 1]
-    let capitalizedGenus = genus.isCapitalizedWord && genus.core.count >= 3
+    let capitalizedGenus =
+      genus.isCapitalizedWord && genus.core.count >= 3 && !stopWords.contains(genus.lowercaseCore)
     let abbreviatedGenus = genus.core.count == 1 && genus.isCapitalizedWord && genus.endsWithPeriod
     let upperGenus = genus.isUppercaseWord && genus.core.count >= 3
-    if capitalizedGenus || abbreviatedGenus, epithet.isLowercaseWord, epithet.core.count >= 3 {
+    if capitalizedGenus || abbreviatedGenus, epithet.isLowercaseWord, epithet.core.count >= 3,
+      !stopWords.contains(epithet.lowercaseCore)
+    {
+      return index + 2
+    }
+    // Older works capitalise epithets made from names (`Peronospora Plantaginis Burrill`):
+    // count those only when an author follows.
+    if capitalizedGenus, epithet.isCapitalizedWord, epithet.core.count >= 4,
+      index + 2 < tokens.count, tokens[index + 2].isAuthorStart, !epithet.endsWithPeriod
+    {
       return index + 2
     }
     if upperGenus, epithet.isUppercaseWord || epithet.isLowercaseWord, epithet.core.count >= 3 {
@@ -173,6 +215,14 @@ struct Token {
       && (body.allSatisfy(Self.isDigit) || body.allSatisfy { "IVXivx".utf8.contains($0) }
         || (body.count == 1 && Self.isLower(body.first!)))
   }
+
+  /// `P.`, `G.W.`: one or two initials.
+  var isInitial: Bool {
+    text.count >= 2 && text.count <= 4 && Self.isUpper(text[0]) && text[1] == 0x2E
+  }
+
+  /// `—`, `——`, `--`: the dashes that repeat the previous entry's author.
+  var isDashes: Bool { !text.isEmpty && text.allSatisfy { $0 == 0x2D || $0 == 0x2E } }
 
   /// An author citation's first token: `(Pers.)`, `Pers.`, `Pilat,`, `Lasch`, `Korf`, `ex`,
   /// `&`, `L.`, `DC.`.

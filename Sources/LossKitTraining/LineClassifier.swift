@@ -208,11 +208,13 @@ public final class LineClassifier {
     try pipeline.validate()
     let optimizer = try registry.optimizers.make(
       named: configuration.optimizer, parameters: configuration.optimizerOptions)
+    // The recipe records the loss the data chose, so --resume continues with it.
+    var recipe = configuration
+    recipe.loss = configuration.effectiveLoss(for: data)
     let trained = TrainedModel(
       model: model, loss: UnresolvedLoss(), optimizer: optimizer, targets: targets,
-      pipeline: pipeline, trainer: configuration.trainer,
-      recipe: try JSONValue(encoding: configuration))
-    trained.loss = try configuration.effectiveLoss.makeLoss(
+      pipeline: pipeline, trainer: configuration.trainer, recipe: try JSONValue(encoding: recipe))
+    trained.loss = try recipe.loss.makeLoss(
       registry: registry.losses, heads: try trained.lossHeads())
     return trained
   }

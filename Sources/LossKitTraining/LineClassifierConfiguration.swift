@@ -72,6 +72,34 @@ public struct LineClassifierConfiguration: Sendable, Codable, Equatable {
     return configuration
   }
 
+  /// The loss of the default recipe for annotated pages: focal loss plus soft F1 on the rare
+  /// labels, the configuration that scored best on journals the model had not seen
+  /// (`losskit crossval --group journal` on the SKOL pages; docs/skol-results.md).
+  public static let pagesLossExpression = "0.5*focal+0.5*focal-f1"
+
+  /// The loss for some training data. On annotated pages with the default head, no loss
+  /// expression, no CRF and none of the options that choose the seed's losses (focal labels,
+  /// class weights, a weight strategy), it is the pages recipe: ``pagesLossExpression`` with
+  /// the labels rarer than the most common one as focal labels, and the other options given
+  /// (`gamma`, `alpha`, …) applied to it. Otherwise it is ``effectiveLoss``.
+  public func effectiveLoss(for data: LoadedData) -> LossConfiguration {
+    let choosing = ["focalLabels", "classWeights", "strategy"]
+    guard loss.expression.allSatisfy(\.isWhitespace), !hasCRF, heads.isEmpty,
+      !choosing.contains(where: { loss.options[$0] != nil }), case .annotated(let pages) = data
+    else { return effectiveLoss }
+    var counts: [String: Int] = [:]
+    for page in pages {
+      for line in page.lines where !line.rawLabel.isEmpty {
+        counts[LabelCollapsing.skol.collapse(line.rawLabel), default: 0] += 1
+      }
+    }
+    let rare = LossComparison.rareLabels(counts)
+    guard !rare.isEmpty else { return effectiveLoss }
+    var options = loss.options
+    options["focalLabels"] = .array(rare.map { .string($0) })
+    return LossConfiguration(expression: Self.pagesLossExpression, options: options)
+  }
+
   /// The heads for some data: the configured ones, or the default single head.
   ///
   /// - Throws: ``DataError/missingColumn(path:column:available:)`` when CSV data has no
@@ -82,9 +110,12 @@ public struct LineClassifierConfiguration: Sendable, Codable, Equatable {
       return [HeadSpecification(name: "labels", view: .collapsed(.skol))]
     }
     let column =
-      labelColumn ?? (first.header.contains("label") ? "label" : first.header.last(where: {
-        $0 != textColumn
-      }))
+      labelColumn
+      ?? (first.header.contains("label")
+        ? "label"
+        : first.header.last(where: {
+          $0 != textColumn
+        }))
     guard let column else {
       throw DataError.missingColumn(path: first.path, column: "label", available: first.header)
     }

@@ -131,7 +131,9 @@ struct LossOptions: ParsableArguments {
     "Loss expression: terms [weight*]name[(key=value,…)] joined by '+', e.g. '0.7*focal(gamma=2)+0.3*supcon(target=section)'. Losses: see `losskit kinds`.",
     valueName: "expression"))
   var loss: Setting<String> = .unset(
-    description: "focal-f1 with --focal-labels, weighted with class weights, else cross-entropy")
+    description: "focal-f1 with --focal-labels, weighted with class weights, crf with --crf; "
+      + "else on .ann pages \(LineClassifierConfiguration.pagesLossExpression) with the rare "
+      + "labels as focal labels, on CSV cross-entropy")
 
   @Option(name: .long, help: "Focusing exponent γ of focal losses.")
   var gamma: Setting<Double> = .defaulting(to: FocalLoss().gamma)

@@ -5,7 +5,8 @@ import LossKit
 /// `losskit train`: trains a classifier, or continues a saved one.
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Train a classifier on .ann or CSV data (or continue a saved one) and report on held-out data.",
+    abstract:
+      "Train a classifier on .ann or CSV data (or continue a saved one) and report on held-out data.",
     discussion: """
       Example (the SKOL split, two heads): losskit train \
       --data '../shared/data/skol/Mycotaxon/Vol05*' --data ../shared/data/skol/Mycotaxon/Vol117 \
@@ -24,13 +25,25 @@ struct Train: ParsableCommand {
   @OptionGroup var optimizerOptions: OptimizerOptions
   @OptionGroup var trainingOptions: TrainingOptions
 
-  @Option(name: .long, help: "Continue training a saved model (a name in the store, or a folder path) with its loss, optimizer state and random streams; --loss replaces its loss for the new epochs.")
+  @Option(
+    name: .long,
+    help:
+      "Continue training a saved model (a name in the store, or a folder path) with its loss, optimizer state and random streams; --loss replaces its loss for the new epochs."
+  )
   var resume: String?
 
-  @Option(name: .long, help: "Save the trained model: a name in the store, or a folder path (containing '/'). (default: not saved; with --resume, the resumed model)")
+  @Option(
+    name: .long,
+    help:
+      "Save the trained model: a name in the store, or a folder path (containing '/'). (default: not saved; with --resume, the resumed model)"
+  )
   var save: String?
 
-  @Flag(name: .long, help: "Store the libraries of native and foreign losses inside the saved model, so it resumes training elsewhere with no flags.")
+  @Flag(
+    name: .long,
+    help:
+      "Store the libraries of native and foreign losses inside the saved model, so it resumes training elsewhere with no flags."
+  )
   var bundlePlugins = false
 
   @OptionGroup var storeOptions: StoreOptions
@@ -66,10 +79,13 @@ struct Train: ParsableCommand {
       classifier = try LineClassifier(resuming: trained, registry: registry)
       let loss =
         lossOptions.anyGiven
-        ? try lossOptions.configuration(expression: classifier.configuration.effectiveLoss.expression)
+        ? try lossOptions.configuration(
+          expression: classifier.configuration.effectiveLoss.expression)
         : nil
-      say("Resuming \(trained.model.kind) after epoch \(trained.state.epochsTrained)"
-        + (loss.map { " with loss \($0.expression)" } ?? " with loss \(Report.loss(trained.loss))"))
+      say(
+        "Resuming \(trained.model.kind) after epoch \(trained.state.epochsTrained)"
+          + (loss.map { " with loss \($0.expression)" } ?? " with loss \(Report.loss(trained.loss))")
+      )
       result = try classifier.resume(
         training: training, validation: validation, test: test,
         epochs: trainingOptions.epochs.value, loss: loss, observer: observer)
@@ -78,7 +94,9 @@ struct Train: ParsableCommand {
         data: dataOptions, model: modelOptions, loss: lossOptions, optimizer: optimizerOptions,
         training: trainingOptions)
       classifier = try LineClassifier(configuration, registry: registry)
-      say("Training \(configuration.model) on \(training.rowCount) rows")
+      say(
+        "Training \(configuration.model) on \(training.rowCount) rows with loss "
+          + configuration.effectiveLoss(for: training).expression)
       result = try classifier.fit(
         training: training, validation: validation, test: test, observer: observer)
     }

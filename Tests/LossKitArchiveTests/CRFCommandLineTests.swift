@@ -102,3 +102,23 @@ struct CRFCommandLineTests {
     #expect(status != 0 && output.contains("no group 'C'"), "\(output)")
   }
 }
+
+@Suite struct SavedCRFModelTests {
+  @Test("a BiLSTM-CRF reloads by name and decodes the same paths and marginals")
+  func reloadPredictsIdentically() throws {
+    let directory = try Fixture.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var options = Fixture.options("bilstm", loss: "0.5*crf+0.5*focal-f1")
+    options.modelOptions["crf"] = true
+    options.loss.options = ["focalLabels": ["Nomenclature", "Description"]]
+    let trained = try Fixture.trained(options)
+    let store = DirectoryStore(directory: directory)
+    try store.save(trained, named: "crf-tagger")
+    let reloaded = try store.load(named: "crf-tagger", registry: .standard, for: .inference)
+    let corpus = try trained.corpus(Fixture.unlabelled(Fixture.test), labelled: false)
+    let before = try trained.scores(corpus)["labels"]!
+    let after = try reloaded.scores(corpus)["labels"]!
+    #expect(before.decoded != nil && before.decoded == after.decoded)
+    #expect(before.probabilities == after.probabilities)
+  }
+}

@@ -77,13 +77,14 @@ struct CommandLineTests {
     let (resumed, _) = try run(["inspect", "--weights", directory.appendingPathComponent("resumed").path])
     #expect(straight == resumed && straight.contains("model/lstm0.forward"))
 
-    // A new loss for the new epochs replaces the saved one; the manifest keeps both.
+    // A new loss for the new epochs replaces the saved one (the pages recipe's composite);
+    // the manifest keeps both.
     (output, status) = try run(
       ["train", "--resume", directory.appendingPathComponent("half").path, "--data", training, "--epochs", "1",
        "--loss", "weighted", "--weight-strategy", "inverse", "--quiet"])
     #expect(status == 0, "\(output)")
     let manifest = try SavedModel.manifest(at: directory.appendingPathComponent("half"))
-    #expect(manifest.training.lossHistory.map(\.loss.name) == ["cross-entropy", "weighted-cross-entropy"])
+    #expect(manifest.training.lossHistory.map(\.loss.name) == ["composite", "weighted-cross-entropy"])
     #expect(manifest.training.lossHistory.map(\.firstEpoch) == [1, 3])
   }
 

@@ -40,6 +40,7 @@ import Testing
       ("Dendrothele latenavicularis sp. nov.", ["binomial", "novelty"]),
       ("Tympanis amphiboloides var. hypopodiza Nyl.", ["binomial", "rank"]),
       ("≡ Agaricus albus Fr.", ["binomial", "binomialAuthor", "typeWord"]),
+      ("4. Peronospora Plantaginis Burrill apud Underwood emend.", ["binomial", "binomialAuthor"]),
     ])
   func nomenclature(line: String, expected: [String]) {
     let names = fired(line)
@@ -53,10 +54,15 @@ import Testing
       ("Spores 13–19 × 4-6 µm, ellipsoid, smooth.", ["measurement", "unit"]),
       ("The species is common in the eastern United States.", []),
       ("Figure 3.", []),
+      ("Mycologia 35: 620-628. 1943.", ["pageRange", "endsWithYear"]),
+      ("7. Graff, P. W. The morphological and cytological development of", ["authorInitials"]),
+      ("—— IV. A new species of Geaster. Mycologia 34: 13-16. 1942.", ["pageRange"]),
+      ("Martin, G. W. 1948. New or noteworthy tropical fungi. IV.", ["authorInitials"]),
     ])
   func notNomenclature(line: String, expected: [String]) {
     let names = fired(line)
     #expect(!names.contains("binomialAuthor") && !names.contains("reference"), "\(line): \(names)")
+    #expect(!names.contains("binomial"), "\(line): \(names)")
     for name in expected { #expect(names.contains(name), "\(name) on \(line): \(names)") }
   }
 

@@ -109,6 +109,24 @@ let syntheticTarget = TargetDefinition(
     #expect(classifier.trained!.loss is WeightedCrossEntropyLoss)
   }
 
+  @Test("on annotated pages with no loss options the default is the pages recipe")
+  func pagesRecipe() throws {
+    let pages = LoadedData.annotated(SyntheticPages(pages: 3, seed: 1).documents())
+    var options = LineClassifierConfiguration()
+    let loss = options.effectiveLoss(for: pages)
+    #expect(loss.expression == "0.5*focal+0.5*focal-f1")
+    #expect(loss.options["focalLabels"] == ["Nomenclature", "Description"])
+    options.loss.options = ["gamma": 1]
+    #expect(options.effectiveLoss(for: pages).options["gamma"] == 1)
+    options.loss.options = ["focalLabels": ["Nomenclature"]]
+    #expect(options.effectiveLoss(for: pages).expression == "focal-f1")
+    options.loss = LossConfiguration(expression: "focal")
+    #expect(options.effectiveLoss(for: pages).expression == "focal")
+    options.loss = LossConfiguration(expression: "")
+    options.heads = [HeadSpecification(name: "kind", view: .named("collapsed"))]
+    #expect(options.effectiveLoss(for: pages).expression == "cross-entropy")
+  }
+
   @Test("an unknown label in the class weights names the known labels")
   func unknownClassWeightLabel() throws {
     var options = LineClassifierConfiguration()
