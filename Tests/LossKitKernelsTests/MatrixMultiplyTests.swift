@@ -86,7 +86,7 @@ import Testing
           c.withUnsafeMutableBufferPointer { c in
             Matrix.multiply(
               a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-              into: c.baseAddress!, m: m, n: n, k: k, alpha: 0.5, beta: 1, tile: tile)
+              into: c.baseAddress!, m: m, n: n, k: k, alpha: 0.3, beta: 2, tile: tile)
           }
         }
       }
