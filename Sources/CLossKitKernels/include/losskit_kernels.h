@@ -1,9 +1,11 @@
 // AVX2 + FMA kernels for LossKit, chosen at run time by LossKitKernels' InstructionSet.
 //
 // Each function here is compiled with __attribute__((target("avx2,fma"))) and must only be
-// called when lk_cpu_supports_avx2_fma() returned 1; the rest of the library stays
-// baseline x86-64, so one binary runs on any x86-64 CPU. Every kernel has a Swift twin (the
-// portable path and the reference) that the tests compare it with.
+// called when lk_cpu_supports_avx2_fma() returned 1 (lk_gemm_tile_avx512 also needs
+// lk_cpu_supports_avx512f()); the rest of the library stays baseline x86-64, so one binary
+// runs on any x86-64 CPU. Every kernel has a Swift twin (the portable path and the
+// reference) that the tests compare it with; the AVX-512 tile is also compared with the
+// AVX2 one.
 #ifndef LOSSKIT_KERNELS_H
 #define LOSSKIT_KERNELS_H
 
