@@ -7,4 +7,9 @@ int lk_cpu_supports_avx2_fma(void) {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+int lk_cpu_supports_avx512f(void) {
+  __builtin_cpu_init();
+  return lk_cpu_supports_avx2_fma() && __builtin_cpu_supports("avx512f");
+}
+
 #endif

@@ -14,10 +14,10 @@ import Testing
 
   @Test(
     "the blocked product equals the textbook one",
-    arguments: shapes, InstructionSet.available)
+    arguments: shapes, RegisterTile.available)
   func matchesReference(
     shape: (Int, Int, Int, Bool, Bool),
-    instructionSet: InstructionSet
+    tile: RegisterTile
   ) {
     let (m, n, k, transposeA, transposeB) = shape
     var random = SeededGenerator(seed: UInt64(m * 1_000 + n))
@@ -30,8 +30,7 @@ import Testing
         c.withUnsafeMutableBufferPointer { c in
           Matrix.multiply(
             a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-            into: c.baseAddress!, m: m, n: n, k: k, alpha: 0.5, beta: 2,
-            instructionSet: instructionSet)
+            into: c.baseAddress!, m: m, n: n, k: k, alpha: 0.5, beta: 2, tile: tile)
         }
       }
     }
@@ -46,8 +45,8 @@ import Testing
   @Test(
     "the Gram product equals the general one bit for bit and is symmetric",
     arguments: [(1, 3), (5, 1), (7, 300), (100, 33), (300, 128), (2_100, 4)],
-    InstructionSet.available)
-  func gramMatchesGeneralProduct(shape: (Int, Int), instructionSet: InstructionSet) {
+    RegisterTile.available)
+  func gramMatchesGeneralProduct(shape: (Int, Int), tile: RegisterTile) {
     let (n, k) = shape
     var random = SeededGenerator(seed: UInt64(n * 1_000 + k))
     let a = (0..<(n * k)).map { _ in Float(random.nextNormal()) }
@@ -57,11 +56,11 @@ import Testing
       general.withUnsafeMutableBufferPointer { c in
         Matrix.multiply(
           a.baseAddress!, a.baseAddress!, transposeB: true, into: c.baseAddress!, m: n, n: n,
-          k: k, instructionSet: instructionSet)
+          k: k, tile: tile)
       }
       gram.withUnsafeMutableBufferPointer { c in
         Matrix.gram(
-          a.baseAddress!, into: c.baseAddress!, n: n, k: k, instructionSet: instructionSet)
+          a.baseAddress!, into: c.baseAddress!, n: n, k: k, tile: tile)
       }
     }
     #expect(gram == general)
@@ -69,5 +68,30 @@ import Testing
       (0..<n).contains { j in gram[i * n + j] != gram[j * n + i] }
     }
     #expect(!asymmetric)
+  }
+
+  @Test(
+    "the AVX-512 tile gives the AVX2 tile's bits",
+    .enabled(if: RegisterTile.available.contains(.avx512)), arguments: shapes)
+  func wideTileMatchesAVX2(shape: (Int, Int, Int, Bool, Bool)) {
+    let (m, n, k, transposeA, transposeB) = shape
+    var random = SeededGenerator(seed: UInt64(m * 1_000 + n + 7))
+    let a = (0..<(m * k)).map { _ in Float(random.nextNormal()) }
+    let b = (0..<(k * n)).map { _ in Float(random.nextNormal()) }
+    let start = (0..<(m * n)).map { _ in Float(random.nextNormal()) }
+    let results = [RegisterTile.avx2, .avx512].map { tile in
+      var c = start
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          c.withUnsafeMutableBufferPointer { c in
+            Matrix.multiply(
+              a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+              into: c.baseAddress!, m: m, n: n, k: k, alpha: 0.3, beta: 2, tile: tile)
+          }
+        }
+      }
+      return c
+    }
+    #expect(results[0] == results[1])
   }
 }

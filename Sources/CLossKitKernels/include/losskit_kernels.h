@@ -1,9 +1,11 @@
 // AVX2 + FMA kernels for LossKit, chosen at run time by LossKitKernels' InstructionSet.
 //
 // Each function here is compiled with __attribute__((target("avx2,fma"))) and must only be
-// called when lk_cpu_supports_avx2_fma() returned 1; the rest of the library stays
-// baseline x86-64, so one binary runs on any x86-64 CPU. Every kernel has a Swift twin (the
-// portable path and the reference) that the tests compare it with.
+// called when lk_cpu_supports_avx2_fma() returned 1 (lk_gemm_tile_avx512 also needs
+// lk_cpu_supports_avx512f()); the rest of the library stays baseline x86-64, so one binary
+// runs on any x86-64 CPU. Every kernel has a Swift twin (the portable path and the
+// reference) that the tests compare it with; the AVX-512 tile is also compared with the
+// AVX2 one.
 #ifndef LOSSKIT_KERNELS_H
 #define LOSSKIT_KERNELS_H
 
@@ -18,6 +20,9 @@ extern "C" {
 
 /// 1 when the CPU executes AVX2 and FMA instructions (and the OS saves their registers), else 0.
 int lk_cpu_supports_avx2_fma(void);
+/// 1 when the CPU also executes AVX-512 Foundation instructions (and the OS saves the
+/// 512-bit registers), else 0. Only lk_gemm_tile_avx512 needs it.
+int lk_cpu_supports_avx512f(void);
 
 /// How a focal kernel raises q to the power gamma.
 typedef enum lk_focal_power {
@@ -84,6 +89,13 @@ double lk_softmax_focal_hard_avx2(
 /// read row rows - 1 again, unstored) and a B panel 16 columns wide whose rows are ldb apart
 /// (16 when packed); C has row stride ldc.
 void lk_gemm_tile_avx2(
+    ptrdiff_t depth, const float *a, ptrdiff_t row_step, ptrdiff_t depth_step, const float *b,
+    ptrdiff_t ldb, float *c, ptrdiff_t ldc, int rows, int columns, float alpha);
+
+/// lk_gemm_tile_avx2 on an A panel of 8 rows and a B panel 32 columns wide (32 when packed),
+/// compiled for AVX-512F: the same sums in the same order, so the same bits. Call it only
+/// when lk_cpu_supports_avx512f() returned 1.
+void lk_gemm_tile_avx512(
     ptrdiff_t depth, const float *a, ptrdiff_t row_step, ptrdiff_t depth_step, const float *b,
     ptrdiff_t ldb, float *c, ptrdiff_t ldc, int rows, int columns, float alpha);
 

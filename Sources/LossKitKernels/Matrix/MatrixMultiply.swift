@@ -4,26 +4,21 @@
 
 /// Single-precision matrix products, `C = α·op(A)·op(B) + β·C`, blocked and packed for SIMD.
 ///
-/// The GotoBLAS structure without packing `A`: `B` is packed into panels of
-/// ``panelWidth(for:)`` columns contiguous along `k` (or read in place when it is small and
-/// stored as used); a 6 × ``panelWidth(for:)`` register tile of twelve vectors accumulates
-/// over a `k` block of 256, broadcasting six rows of `A` read in place, and tiles of `C` are
-/// spread over every core. (Packing `A` was dropped: small-`m` products split their columns
-/// into groups that each packed all of `A` again, and the LSTM's per-step products spent
-/// more time packing than multiplying.) Each element of `C` sums its products in the same order whatever the tiling,
-/// so results are identical on any number of cores.
+/// The GotoBLAS structure without packing `A`: `B` is packed into panels as wide as the
+/// ``RegisterTile`` and contiguous along `k` (or read in place when it is small and stored
+/// as used); the register tile accumulates over a `k` block of 256, broadcasting rows of `A`
+/// read in place, and tiles of `C` are spread over every core. (Packing `A` was dropped:
+/// small-`m` products split their columns into groups that each packed all of `A` again, and
+/// the LSTM's per-step products spent more time packing than multiplying.) Each element of
+/// `C` sums its products in the same order whatever the tiling, so results are identical on
+/// any number of cores (and between the AVX2 and AVX-512 tiles, which both fuse).
 ///
 /// The Swift tile's vectors are one SSE register wide (`SIMD4<Float>`) and multiply by
 /// explicit splats: wider vectors, or `vector * scalar`, are re-vectorised poorly by LLVM here
-/// and ran ~7× slower. With ``InstructionSet/avx2`` the tile is C (`lk_gemm_tile_avx2`): two
-/// AVX2 registers wide and fused multiply-adds.
+/// and ran ~7× slower. With ``InstructionSet/avx2`` the tile is C (`lk_gemm_tile_avx2`, two
+/// AVX2 registers wide, fused multiply-adds), or its AVX-512 twin where the CPU has it.
 package enum Matrix {
   typealias Lane = SIMD4<Float>
-  /// Columns per packed `B` panel and register tile: two vectors.
-  package static func panelWidth(for instructionSet: InstructionSet) -> Int {
-    instructionSet == .avx2 ? 16 : 2 * Lane.scalarCount
-  }
-  static let panelHeight = 6
   static let depthBlock = 256
   static let rowBlock = 96
   static let columnBlock = 2048
@@ -35,13 +30,13 @@ package enum Matrix {
   ///   - b: `B`, `[k, n]` or, when `transposeB`, `[n, k]`.
   ///   - c: `C`, `[m, n]`; read only when `beta ≠ 0`.
   ///   - lda, ldb, ldc: Row strides; default to the dense widths.
-  ///   - instructionSet: The register tile's instruction set.
+  ///   - tile: The register tile (tests compare them).
   package static func multiply(
     _ a: UnsafePointer<Float>, transposeA: Bool = false,
     _ b: UnsafePointer<Float>, transposeB: Bool = false,
     into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
     alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil,
-    instructionSet: InstructionSet = .selected
+    tile: RegisterTile = .selected
   ) {
     let lda = lda ?? (transposeA ? m : k)
     let ldb = ldb ?? (transposeB ? k : n)
@@ -53,7 +48,7 @@ package enum Matrix {
     let operandB = Operand(base: SendablePointer(b), stride: ldb, transposed: transposeB)
     product(
       operandA, operandB, into: c, m: m, n: n, k: k, alpha: alpha, ldc: ldc,
-      lowerOnly: false, instructionSet: instructionSet)
+      lowerOnly: false, tile: tile)
   }
 
   /// Computes the Gram matrix `C = A·Aᵀ` of a row-major `[n, k]` matrix into a dense
@@ -66,7 +61,7 @@ package enum Matrix {
   /// exactly symmetric.
   package static func gram(
     _ a: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, n: Int, k: Int,
-    instructionSet: InstructionSet = .selected
+    tile: RegisterTile = .selected
   ) {
     guard n > 0 else { return }
     c.update(repeating: 0, count: n * n)
@@ -75,7 +70,7 @@ package enum Matrix {
     let transposed = Operand(base: SendablePointer(a), stride: k, transposed: true)
     product(
       operand, transposed, into: c, m: n, n: n, k: k, alpha: 1, ldc: n, lowerOnly: true,
-      instructionSet: instructionSet)
+      tile: tile)
     mirrorLowerTriangle(c, n: n)
   }
 
@@ -107,9 +102,9 @@ package enum Matrix {
   /// the arithmetic for the LSTM's per-step `[32, 128]·[128, 512]` products, is skipped.
   private static func product(
     _ operandA: Operand, _ operandB: Operand, into c: UnsafeMutablePointer<Float>, m: Int,
-    n: Int, k: Int, alpha: Float, ldc: Int, lowerOnly: Bool, instructionSet: InstructionSet
+    n: Int, k: Int, alpha: Float, ldc: Int, lowerOnly: Bool, tile: RegisterTile
   ) {
-    let panelWidth = Self.panelWidth(for: instructionSet)
+    let panelWidth = tile.width
     let output = SendablePointer(c)
     if readsInPlace(operandB, n: n, k: k, panelWidth: panelWidth) {
       for j0 in stride(from: 0, to: n, by: columnBlock) {
@@ -121,7 +116,7 @@ package enum Matrix {
           multiplyBlock(
             operandA, block, m: m, nc: nc, kc: min(depthBlock, k - p0), p0: p0, j0: j0,
             alpha: alpha, output: output, ldc: ldc, lowerOnly: lowerOnly,
-            instructionSet: instructionSet)
+            tile: tile)
         }
       }
       return
@@ -141,7 +136,7 @@ package enum Matrix {
           let block = PanelSource(base: packed, panelStride: panelWidth * kc, rowStride: panelWidth)
           multiplyBlock(
             operandA, block, m: m, nc: nc, kc: kc, p0: p0, j0: j0, alpha: alpha,
-            output: output, ldc: ldc, lowerOnly: lowerOnly, instructionSet: instructionSet)
+            output: output, ldc: ldc, lowerOnly: lowerOnly, tile: tile)
         }
       }
     }
@@ -225,19 +220,20 @@ package enum Matrix {
   private static func multiplyBlock(
     _ a: Operand, _ blockB: PanelSource, m: Int, nc: Int, kc: Int, p0: Int, j0: Int,
     alpha: Float, output: SendablePointer<Float>, ldc: Int, lowerOnly: Bool,
-    instructionSet: InstructionSet
+    tile: RegisterTile
   ) {
-    let panelWidth = Self.panelWidth(for: instructionSet)
+    let panelWidth = tile.width
+    let panelHeight = tile.height
     let rowBlocks = (m + rowBlock - 1) / rowBlock
     let panels = (nc + panelWidth - 1) / panelWidth
     // Split columns too when there are few row blocks, so small-m products use every core.
     let columnGroups = max(1, min(panels, 8 / rowBlocks))
     let panelsPerGroup = (panels + columnGroups - 1) / columnGroups
     let tiles = rowBlocks * columnGroups
-    let runTile: @Sendable (Int) -> Void = { tile in
-      let i0 = (tile / columnGroups) * rowBlock
+    let runTile: @Sendable (Int) -> Void = { job in
+      let i0 = (job / columnGroups) * rowBlock
       let mc = min(rowBlock, m - i0)
-      let firstPanel = (tile % columnGroups) * panelsPerGroup
+      let firstPanel = (job % columnGroups) * panelsPerGroup
       var lastPanel = min(panels, firstPanel + panelsPerGroup)
       if lowerOnly {
         // Panels starting right of this block's last row hold no lower-triangle element.
@@ -259,11 +255,18 @@ package enum Matrix {
           let c = output.base + (i0 + rowPanel) * ldc + j0 + column
           let columns = min(panelWidth, nc - column)
           #if arch(x86_64)
-            if instructionSet == .avx2 {
+            switch tile {
+            case .avx2:
               lk_gemm_tile_avx2(
                 kc, first, rowStep, depthStep, b, blockB.rowStride, c, ldc, Int32(rows),
                 Int32(columns), alpha)
               continue
+            case .avx512:
+              lk_gemm_tile_avx512(
+                kc, first, rowStep, depthStep, b, blockB.rowStride, c, ldc, Int32(rows),
+                Int32(columns), alpha)
+              continue
+            case .portable: break
             }
           #endif
           tileKernel(
@@ -275,11 +278,11 @@ package enum Matrix {
     // Below ~4 M multiply-adds a thread hop costs more than it saves.
     let grain = m * nc * kc < 1 << 22 ? tiles : 1
     Parallel.forEachChunk(count: tiles, grain: grain) { _, range in
-      for tile in range { runTile(tile) }
+      for job in range { runTile(job) }
     }
   }
 
-  /// The 6 × ``panelWidth(for:)`` register tile: `C[tile] += α · Apanel · Bpanel`; the `A`
+  /// The portable 6 × 8 register tile: `C[tile] += α · Apanel · Bpanel`; the `A`
   /// panel's rows are `rowStep` floats apart and its steps along `k` `depthStep` apart (rows
   /// past `rows` read the last row again, and are not stored); the `B` panel's rows are `ldb`
   /// floats apart.
