@@ -85,6 +85,19 @@ LK_AVX2 __m256 lk_log_of_normal_biased(__m256 x, __m256 bias) {
 /// LaneMath.logOfNormal without an exponent bias.
 LK_AVX2 __m256 lk_log_of_normal(__m256 x) { return lk_log_of_normal_biased(x, lk_splat(0.0f)); }
 
+/// LaneMath.logOnePlusOfUnit: ln(1 + x) for x in [0, 1], about 1.6 ulp: x + x^2 q(x), no
+/// logarithm of 1 + x and so no rounding of that sum to correct.
+LK_AVX2 __m256 lk_log_one_plus_of_unit(__m256 x) {
+  __m256 q = _mm256_fmadd_ps(lk_splat(5.364212673e-3f), x, lk_splat(-3.006334789e-2f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(7.920057327e-2f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(-1.375346929e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(1.915349960e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(-2.485712469e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(3.332131803e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(-4.999964833e-1f));
+  return _mm256_fmadd_ps(_mm256_mul_ps(x, x), q, x);
+}
+
 /// LaneMath.log: ln x for x >= 0 including subnormals; -inf at 0, NaN below 0, +inf at +inf.
 LK_AVX2 __m256 lk_log(__m256 x) {
   __m256 subnormal = _mm256_cmp_ps(x, lk_splat(1.17549435e-38f), _CMP_LT_OQ);
