@@ -4,6 +4,7 @@
 #define LOSSKIT_AVX2_MATH_H
 
 #include <immintrin.h>
+#include <stddef.h>
 
 #define LK_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
 
@@ -21,6 +22,27 @@ LK_AVX2 __m256 lk_negative_magnitude(__m256 x) { return _mm256_or_ps(x, lk_splat
 /// x with its sign flipped in the lanes of mask (all bits set or clear).
 LK_AVX2 __m256 lk_negate_where(__m256 x, __m256 mask) {
   return _mm256_xor_ps(x, _mm256_and_ps(mask, lk_splat(-0.0f)));
+}
+
+/// The sum of the eight lanes of v.
+LK_AVX2 float lk_lane_sum(__m256 v) {
+  __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
+}
+
+/// The largest of the eight lanes of v.
+LK_AVX2 float lk_lane_max(__m256 v) {
+  __m128 half = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_max_ss(half, _mm_movehdup_ps(half)));
+}
+
+/// A mask of the lanes below `rest` (0 to 8), for the masked loads and stores of a row's last
+/// rest % 8 elements.
+LK_AVX2 __m256i lk_tail_mask(ptrdiff_t rest) {
+  return _mm256_cmpgt_epi32(
+      _mm256_set1_epi32((int)rest), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 /// LaneMath.expOfNonPositive: e^x for x <= 88, about 2 ulp down to -87.3; NaN stays NaN.

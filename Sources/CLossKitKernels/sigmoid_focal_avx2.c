@@ -3,14 +3,6 @@
 #include "avx2_math.h"
 #include "losskit_kernels.h"
 
-/// Adds the eight lanes of v.
-LK_AVX2 float lk_lane_sum(__m256 v) {
-  __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-  half = _mm_add_ss(half, _mm_movehdup_ps(half));
-  return _mm_cvtss_f32(half);
-}
-
 // `power` and `weighted` are constants in each caller, so every loop is compiled with them
 // fixed; `losses` may be NULL. Sums into *sum and returns how many elements it did: all, or up
 // to the first vector with a target other than 0 or 1.

@@ -117,20 +117,6 @@ typedef struct pass_state {
   __m256d total;
 } pass_state;
 
-/// The largest of the eight lanes of v.
-LK_AVX2 float lane_max(__m256 v) {
-  __m128 half = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  half = _mm_max_ps(half, _mm_movehl_ps(half, half));
-  return _mm_cvtss_f32(_mm_max_ss(half, _mm_movehdup_ps(half)));
-}
-
-/// The sum of the eight lanes of v.
-LK_AVX2 float lane_sum(__m256 v) {
-  __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-  return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
-}
-
 /// Rows of at least this many classes skip the tiles (hard_block_wide).
 enum { wide_classes = 32 };
 
@@ -143,7 +129,7 @@ LK_AVX2 void hard_block_wide(
   const ptrdiff_t classes = settings->classes;
   const ptrdiff_t whole = classes / 8 * 8;
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(classes - whole)), lane);
+  const __m256i tail = lk_tail_mask(classes - whole);
   const __m256 tail_lanes = _mm256_castsi256_ps(tail);
   const __m256 minus_infinity = lk_splat(-__builtin_inff());
   const __m256 gamma = lk_splat(settings->gamma);
@@ -166,7 +152,7 @@ LK_AVX2 void hard_block_wide(
       smallest = _mm256_min_ps(
           _mm256_blendv_ps(lk_splat(__builtin_inff()), last, tail_lanes), smallest);
     }
-    maxima[r] = lane_max(largest);
+    maxima[r] = lk_lane_max(largest);
     __m256 maximum = lk_splat(maxima[r]);
     __m256 sum = _mm256_setzero_ps();
     for (ptrdiff_t c = 0; c < whole; c += 8) {
@@ -180,7 +166,7 @@ LK_AVX2 void hard_block_wide(
       _mm256_maskstore_ps(row_exponentials + whole, tail, e);
       sum = _mm256_add_ps(sum, e);
     }
-    sums[r] = lane_sum(sum);
+    sums[r] = lk_lane_sum(sum);
   }
   state->minimum = smallest;
   __m256 maximum = _mm256_loadu_ps(maxima);

@@ -3,28 +3,6 @@
 #include "avx2_math.h"
 #include "losskit_kernels.h"
 
-/// Lane masks for the last count % 8 elements of a row: lanes below `rest` set.
-LK_AVX2 __m256i lk_tail_mask(ptrdiff_t rest) {
-  return _mm256_cmpgt_epi32(
-      _mm256_set1_epi32((int)rest), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-/// The largest of the eight lanes of v.
-LK_AVX2 float lk_lane_max(__m256 v) {
-  __m128 half = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  half = _mm_max_ps(half, _mm_movehl_ps(half, half));
-  half = _mm_max_ss(half, _mm_movehdup_ps(half));
-  return _mm_cvtss_f32(half);
-}
-
-/// The sum of the eight lanes of v.
-LK_AVX2 float lk_lane_total(__m256 v) {
-  __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-  half = _mm_add_ss(half, _mm_movehdup_ps(half));
-  return _mm_cvtss_f32(half);
-}
-
 __attribute__((target("avx2,fma"))) float lk_supcon_anchor_avx2(
     float *row, const int32_t *labels, ptrdiff_t count, ptrdiff_t anchor,
     float inverse_temperature, float *shift, float *positive_sum) {
@@ -66,8 +44,8 @@ __attribute__((target("avx2,fma"))) float lk_supcon_anchor_avx2(
     total = _mm256_add_ps(
         total, _mm256_and_ps(lk_exp_of_non_positive(x), _mm256_castsi256_ps(tail)));
   }
-  *positive_sum = lk_lane_total(positives);
-  return lk_lane_total(total);
+  *positive_sum = lk_lane_sum(positives);
+  return lk_lane_sum(total);
 }
 
 /// One vector of lk_supcon_gradient_row_avx2: (G + G^T)_ij from the row's similarities and
