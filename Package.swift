@@ -150,7 +150,8 @@ let package = Package(
     .testTarget(
       name: "LossKitClassWeightedTests", dependencies: ["LossKitClassWeighted", "LossKitTesting"]),
     .testTarget(
-      name: "LossKitContrastiveTests", dependencies: ["LossKitContrastive", "LossKitTesting"]),
+      name: "LossKitContrastiveTests",
+      dependencies: ["LossKitContrastive", "LossKitKernels", "LossKitTesting"]),
     .testTarget(
       name: "LossKitCRFTests", dependencies: ["LossKitCRF", "LossKitFocalF1", "LossKitTesting"]),
     .testTarget(

@@ -2,6 +2,10 @@ import Foundation
 import LossKitCore
 import LossKitKernels
 
+#if arch(x86_64)
+  import CLossKitKernels
+#endif
+
 /// Value and gradient of supervised contrastive loss over a batch of embeddings.
 ///
 /// 1. `ê_i = e_i / max(‖e_i‖, 1e−12)`; `S = Ê·Êᵀ` (blocked SIMD Gram product, lower half).
@@ -13,12 +17,22 @@ import LossKitKernels
 ///    overwrites row `i` of `S` in one vectorised pass (S is symmetric);
 ///    `∂L/∂Ê = (G + Gᵀ)·Ê` (GEMM); finally the normalisation's Jacobian
 ///    `(g − ê(ê·g)) / ‖e‖`.
+///
+/// The row passes of steps 2 and 4 (an `exp` or two per element of `S`) run on ``FloatVector``s
+/// or, when ``instructionSet`` is ``InstructionSet/avx2``, in their C twins
+/// (`lk_supcon_anchor_avx2`, `lk_supcon_gradient_row_avx2`); the per-sample steps (the
+/// normalisation and its Jacobian) run in chunks of rows on every core.
 struct SupConKernel: @unchecked Sendable {
   let embeddings: UnsafePointer<Float>
   let count: Int
   let dimension: Int
   let labels: [Int32]
   let temperature: Float
+  /// The Swift row passes or their AVX2 twins.
+  var instructionSet = InstructionSet.selected
+
+  /// Rows per chunk of the per-sample steps.
+  private var rowGrain: Int { Swift.max(1, 16_384 / Swift.max(1, dimension)) }
 
   /// The loss, and whether an embedding was non-finite; writes `scale` × the gradient when
   /// `gradient` is set.
@@ -27,19 +41,12 @@ struct SupConKernel: @unchecked Sendable {
   ) -> (value: Double, sawNonFinite: Bool) {
     let n = count
     let d = dimension
-    var sawNonFinite = false
     var normalized = [Float](repeating: 0, count: n * d)
     var norms = [Float](repeating: 0, count: n)
-    for i in 0..<n {
-      var squares = 0.0
-      for k in 0..<d {
-        let x = embeddings[i * d + k]
-        sawNonFinite = sawNonFinite || !x.isFinite
-        squares += Double(x) * Double(x)
+    let sawNonFinite = normalized.withUnsafeMutableBufferPointer { out in
+      norms.withUnsafeMutableBufferPointer { normOut in
+        normalize(into: out.baseAddress!, norms: normOut.baseAddress!)
       }
-      let norm = Swift.max(Float(squares.squareRoot()), 1e-12)
-      norms[i] = norm
-      for k in 0..<d { normalized[i * d + k] = embeddings[i * d + k] / norm }
     }
     if sawNonFinite { return (0, true) }
     let positives = positiveCounts()
@@ -133,16 +140,55 @@ struct SupConKernel: @unchecked Sendable {
     slope.withUnsafeMutableBufferPointer { out in
       Matrix.multiply(similarity, normalized, into: out.baseAddress!, m: n, n: d, k: n)
     }
-    for i in 0..<n {
-      var projection: Float = 0
-      for k in 0..<d { projection += normalized[i * d + k] * slope[i * d + k] }
-      let factor = scale / norms[i]
-      for k in 0..<d {
-        let g = (slope[i * d + k] - normalized[i * d + k] * projection) * factor
-        gradient[i * d + k] = (accumulate ? gradient[i * d + k] : 0) + g
+    slope.withUnsafeBufferPointer { slope in
+      norms.withUnsafeBufferPointer { norms in
+        let slope = SendablePointer(slope.baseAddress!)
+        let norms = SendablePointer(norms.baseAddress!)
+        let output = SendablePointer(gradient)
+        let unit = SendablePointer(normalized)
+        Parallel.forEachChunk(count: n, grain: rowGrain) { _, rows in
+          for i in rows {
+            let e = unit.base + i * d
+            let g = slope.base + i * d
+            var projection: Float = 0
+            for k in 0..<d { projection += e[k] * g[k] }
+            let factor = scale / norms.base[i]
+            let out = output.base + i * d
+            for k in 0..<d {
+              out[k] = (accumulate ? out[k] : 0) + (g[k] - e[k] * projection) * factor
+            }
+          }
+        }
       }
     }
     return value
+  }
+
+  /// Writes `ê_i = e_i / max(‖e_i‖, 1e−12)` and the norms, rows in chunks on every core;
+  /// returns whether an embedding was non-finite.
+  private func normalize(
+    into normalized: UnsafeMutablePointer<Float>, norms: UnsafeMutablePointer<Float>
+  ) -> Bool {
+    let d = dimension
+    let input = SendablePointer(embeddings)
+    let output = SendablePointer(normalized)
+    let normOutput = SendablePointer(norms)
+    return Parallel.sum(count: count, grain: rowGrain) { rows in
+      var sawNonFinite = false
+      for i in rows {
+        let row = input.base + i * d
+        var squares = 0.0
+        for k in 0..<d {
+          let x = row[k]
+          sawNonFinite = sawNonFinite || !x.isFinite
+          squares += Double(x) * Double(x)
+        }
+        let norm = Swift.max(Float(squares.squareRoot()), 1e-12)
+        normOutput.base[i] = norm
+        for k in 0..<d { output.base[i * d + k] = row[k] / norm }
+      }
+      return KernelSum(sum: 0, sawNonFinite: sawNonFinite)
+    }.sawNonFinite
   }
 
   /// How many other samples share each sample's label.
@@ -158,6 +204,28 @@ struct SupConKernel: @unchecked Sendable {
     row: UnsafeMutablePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>, positives: Int,
     pads: TailPads
   ) -> (Double, Float) {
+    let (shift, total, positiveSum) = anchorSums(
+      row: row, anchor: anchor, labels: labels, pads: pads)
+    let logSum = shift + Float(Foundation.log(Double(total)))
+    guard positives > 0 else { return (0, logSum) }
+    let meanPositive = Double(positiveSum) / Double(temperature) / Double(positives)
+    return (Swift.max(Double(logSum) - meanPositive, 0), logSum)
+  }
+
+  /// For one anchor row, after setting its diagonal to `−∞`: `shift = max_j S_ij/τ`,
+  /// `Σ_j exp(S_ij/τ − shift)` and the sum of `S_ij` over the anchor's positives.
+  private func anchorSums(
+    row: UnsafeMutablePointer<Float>, anchor: Int, labels: UnsafePointer<Int32>, pads: TailPads
+  ) -> (shift: Float, total: Float, positiveSum: Float) {
+    #if arch(x86_64)
+      if instructionSet == .avx2 {
+        var shift: Float = 0
+        var positiveSum: Float = 0
+        let total = lk_supcon_anchor_avx2(
+          row, labels, count, anchor, 1 / temperature, &shift, &positiveSum)
+        return (shift, total, positiveSum)
+      }
+    #endif
     typealias V = VectorMath
     let width = FloatVector.scalarCount
     let whole = count / width * width
@@ -166,7 +234,9 @@ struct SupConKernel: @unchecked Sendable {
     let anchorLabel = IntVector(repeating: labels[anchor])
     var largest = V.splat(-.infinity)
     var positiveSum = FloatVector()
-    @inline(__always) func scan(_ row: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, _ j: Int) {
+    @inline(__always) func scan(
+      _ row: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, _ j: Int
+    ) {
       let similarity = V.load(row, at: j)
       largest = largest.replacing(with: similarity, where: similarity .> largest)
       let positive = (V.load(labels, at: j) .== anchorLabel) .& (similarity .!= -.infinity)
@@ -179,14 +249,12 @@ struct SupConKernel: @unchecked Sendable {
     let shift = largest.max() * inverseTemperature
     var total = FloatVector()
     @inline(__always) func addExponentials(_ row: UnsafePointer<Float>, _ j: Int) {
-      total += V.expOfNonPositive(V.multiplyAdd(V.load(row, at: j), V.splat(inverseTemperature), V.splat(-shift)))
+      total += V.expOfNonPositive(
+        V.multiplyAdd(V.load(row, at: j), V.splat(inverseTemperature), V.splat(-shift)))
     }
     for j in stride(from: 0, to: whole, by: width) { addExponentials(row, j) }
     if rest > 0 { addExponentials(tailRow, 0) }
-    let logSum = shift + Float(Foundation.log(Double(total.sum())))
-    guard positives > 0 else { return (0, logSum) }
-    let meanPositive = Double(positiveSum.sum()) / Double(temperature) / Double(positives)
-    return (Swift.max(Double(logSum) - meanPositive, 0), logSum)
+    return (shift, total.sum(), positiveSum.sum())
   }
 
   /// Overwrites row `i` of `S` with row `i` of `G + Gᵀ`, `G_ij = ∂L/∂S_ij`:
@@ -202,6 +270,13 @@ struct SupConKernel: @unchecked Sendable {
     weights: UnsafePointer<Float>, shares: UnsafePointer<Float>, logSums: UnsafePointer<Float>,
     pads: TailPads
   ) {
+    #if arch(x86_64)
+      if instructionSet == .avx2 {
+        lk_supcon_gradient_row_avx2(
+          row, labels, weights, shares, logSums, count, anchor, 1 / temperature)
+        return
+      }
+    #endif
     typealias V = VectorMath
     let width = FloatVector.scalarCount
     let whole = count / width * width
@@ -238,24 +313,5 @@ struct SupConKernel: @unchecked Sendable {
       (row + whole).update(from: tailRow, count: rest)
     }
     row[anchor] = 0
-  }
-}
-
-/// Scratch for the padded last vector of a row (``VectorMath/pad(_:count:fill:into:)``).
-struct TailPads {
-  /// Four vectors of floats.
-  let floats: UnsafeMutablePointer<Float>
-  /// One vector of integers.
-  let integers: UnsafeMutablePointer<Int32>
-
-  /// Calls `body` with pads on the stack.
-  static func with(_ body: (TailPads) -> Void) {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * FloatVector.scalarCount) {
-      floats in
-      withUnsafeTemporaryAllocation(of: Int32.self, capacity: IntVector.scalarCount) {
-        integers in
-        body(TailPads(floats: floats.baseAddress!, integers: integers.baseAddress!))
-      }
-    }
   }
 }

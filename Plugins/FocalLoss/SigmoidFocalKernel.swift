@@ -17,12 +17,15 @@ import LossKitKernels
 /// Elements run in blocks of ``block``. A block whose targets are all 0 or 1 (the common
 /// case) uses the hard-label form: with `u = x` for `y = 0` and `u = −x` for `y = 1`,
 /// `loss = α_t · softplus(u) · σ(u)^γ` and `∂loss/∂u = α_t·σ(u)^γ·(σ(u) + γ·softplus(u)·σ(−u))`,
-/// one `exp`, one `log` and one division per element, finite for every finite logit and every
-/// γ ≥ 0 (torchvision's gradient is NaN for γ < 1 at saturated logits). Other blocks (soft or
-/// smoothed targets) use the general form above, where `m > 0`. Both loops work on
-/// ``FloatVector``s of 16 elements, or on 8 AVX2 lanes in their C twins
-/// (`lk_sigmoid_focal_hard_avx2`, `lk_sigmoid_focal_soft_avx2`) when ``instructionSet`` is
-/// ``InstructionSet/avx2``; chunks of blocks run on every core.
+/// one `exp`, one `ln(1 + e^−|u|)` polynomial (``LaneMath/logOnePlusOfUnit(_:)``) and one
+/// division per element, finite for every finite logit and every γ ≥ 0 (torchvision's
+/// gradient is NaN for γ < 1 at saturated logits). Other blocks (soft or smoothed targets)
+/// use the general form above, where `m > 0`. Both loops work on
+/// ``FloatVector``s of 16 elements, or on 8 AVX2 lanes in their C twin
+/// (`lk_sigmoid_focal_avx2`) when ``instructionSet`` is ``InstructionSet/avx2``; that one
+/// checks the targets as it goes instead of in a pass of their own, and takes the hard form up
+/// to the first vector of a block with a target other than 0 or 1. Chunks of blocks run on
+/// every core.
 struct SigmoidFocalKernel: @unchecked Sendable {
   var logits: UnsafePointer<Float>
   var targets: UnsafePointer<Float>
@@ -87,13 +90,16 @@ struct SigmoidFocalKernel: @unchecked Sendable {
         if let rowWeights {
           for i in 0..<n { weights[i] = rowWeights[(start + i) / rowLength] }
         }
-        let (hard, outOfRange) = Self.scanTargets(targets + start, n)
+        // The AVX2 loop checks the targets as it goes (`lk_sigmoid_focal_avx2`): no extra pass.
+        let (hard, outOfRange) =
+          instructionSet == .avx2 ? (true, false) : Self.scanTargets(targets + start, n)
         if outOfRange { bad[0] = .nan }
         let whole = n / width * width
         let useHard = hard && labelSmoothing == 0
         var sum = vectors(
           useHard, Power.self, logits: logits + start, targets: targets + start,
-          weights: weights, losses: losses, gradient: gradient + start, count: whole, bad: &bad)
+          weights: weights, weighted: rowWeights != nil, losses: losses, gradient: gradient + start,
+          count: whole, bad: &bad)
         if whole < n {
           // The partial last vector runs on padded copies: 0 logits and weights add nothing.
           let rest = n - whole
@@ -105,7 +111,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
             logits: VectorMath.pad(logits + start + whole, count: rest, into: pads),
             targets: VectorMath.pad(targets + start + whole, count: rest, into: pads + width),
             weights: VectorMath.pad(weights + whole, count: rest, into: pads + 2 * width),
-            losses: padLosses, gradient: padGradient, count: width, bad: &bad)
+            weighted: true, losses: padLosses, gradient: padGradient, count: width, bad: &bad)
           (losses + whole).update(from: padLosses, count: rest)
           (gradient + start + whole).update(from: padGradient, count: rest)
         }
@@ -133,11 +139,12 @@ struct SigmoidFocalKernel: @unchecked Sendable {
   }
 
   /// Runs ``hardVectors`` or ``softVectors``, or their AVX2 twins, over `count` elements (a
-  /// multiple of 16) and returns the sum of their losses.
+  /// multiple of 16) and returns the sum of their losses. The AVX2 loop reads `weights` only
+  /// when `weighted` (they are all 1 otherwise).
   @inline(__always)
   private func vectors<Power: FocalPower>(
     _ hard: Bool, _ power: Power.Type, logits: UnsafePointer<Float>,
-    targets: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+    targets: UnsafePointer<Float>, weights: UnsafePointer<Float>, weighted: Bool,
     losses: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int,
     bad: inout FloatVector
   ) -> Float {
@@ -147,14 +154,14 @@ struct SigmoidFocalKernel: @unchecked Sendable {
           power: lk_focal_power(UInt32(Power.index)), gamma: gamma,
           positive_weight: alpha ?? 1, negative_weight: 1 - (alpha ?? 0),
           alpha: alpha ?? 0.5, alpha_scale: alpha == nil ? 2 : 1, label_smoothing: labelSmoothing,
-          gradient_scale: gradientScale, accumulate: accumulate ? 1 : 0)
+          gradient_scale: gradientScale, accumulate: accumulate ? 1 : 0, hard: hard ? 1 : 0)
         return withUnsafeMutableBytes(of: &bad) { flag in
           let flag = flag.baseAddress!.assumingMemoryBound(to: Float.self)
-          return hard
-            ? lk_sigmoid_focal_hard_avx2(
-              logits, targets, weights, losses, gradient, count, &settings, flag)
-            : lk_sigmoid_focal_soft_avx2(
-              logits, targets, weights, losses, gradient, count, &settings, flag)
+          // Without per-element output the C loop skips that stream.
+          let losses = perElement == nil ? nil : losses
+          return lk_sigmoid_focal_avx2(
+            logits, targets, weighted ? weights : nil, losses, gradient, count,
+            &settings, flag)
         }
       }
     #endif
@@ -198,9 +205,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
       let sigmoidU = es.replacing(with: s, where: uPositive)
       let sigmoidNegU = s.replacing(with: es, where: uPositive)
       // softplus(u) = max(u, 0) + ln(1 + e), the last term corrected for the rounding of 1 + e.
-      let softplus =
-        V.splat(0).replacing(with: u, where: uPositive) + V.logOfNormal(onePlus)
-        + (e - (onePlus - one)) * s
+      let softplus = V.splat(0).replacing(with: u, where: uPositive) + V.logOnePlusOfUnit(e)
       let factor = Power.power(sigmoidU, gamma: gamma)
       let weight =
         negativeWeight.replacing(with: positiveWeight, where: positive)
@@ -249,8 +254,7 @@ struct SigmoidFocalKernel: @unchecked Sendable {
       let sigmoid = es.replacing(with: s, where: positive)
       let sigmoidOfNegative = s.replacing(with: es, where: positive)
       let crossEntropy =
-        V.splat(0).replacing(with: logit, where: positive) - logit * y + V.logOfNormal(onePlus)
-        + (e - (onePlus - one)) * s
+        V.splat(0).replacing(with: logit, where: positive) - logit * y + V.logOnePlusOfUnit(e)
       let oneMinusY = one - y
       let m = V.multiplyAdd(y, sigmoidOfNegative, oneMinusY * sigmoid)
       let factor = Power.power(m, gamma: gamma)

@@ -4,6 +4,7 @@
 #define LOSSKIT_AVX2_MATH_H
 
 #include <immintrin.h>
+#include <stddef.h>
 
 #define LK_AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
 
@@ -21,6 +22,27 @@ LK_AVX2 __m256 lk_negative_magnitude(__m256 x) { return _mm256_or_ps(x, lk_splat
 /// x with its sign flipped in the lanes of mask (all bits set or clear).
 LK_AVX2 __m256 lk_negate_where(__m256 x, __m256 mask) {
   return _mm256_xor_ps(x, _mm256_and_ps(mask, lk_splat(-0.0f)));
+}
+
+/// The sum of the eight lanes of v.
+LK_AVX2 float lk_lane_sum(__m256 v) {
+  __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
+}
+
+/// The largest of the eight lanes of v.
+LK_AVX2 float lk_lane_max(__m256 v) {
+  __m128 half = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_max_ss(half, _mm_movehdup_ps(half)));
+}
+
+/// A mask of the lanes below `rest` (0 to 8), for the masked loads and stores of a row's last
+/// rest % 8 elements.
+LK_AVX2 __m256i lk_tail_mask(ptrdiff_t rest) {
+  return _mm256_cmpgt_epi32(
+      _mm256_set1_epi32((int)rest), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 /// LaneMath.expOfNonPositive: e^x for x <= 88, about 2 ulp down to -87.3; NaN stays NaN.
@@ -84,6 +106,19 @@ LK_AVX2 __m256 lk_log_of_normal_biased(__m256 x, __m256 bias) {
 
 /// LaneMath.logOfNormal without an exponent bias.
 LK_AVX2 __m256 lk_log_of_normal(__m256 x) { return lk_log_of_normal_biased(x, lk_splat(0.0f)); }
+
+/// LaneMath.logOnePlusOfUnit: ln(1 + x) for x in [0, 1], about 1.6 ulp: x + x^2 q(x), no
+/// logarithm of 1 + x and so no rounding of that sum to correct.
+LK_AVX2 __m256 lk_log_one_plus_of_unit(__m256 x) {
+  __m256 q = _mm256_fmadd_ps(lk_splat(5.364212673e-3f), x, lk_splat(-3.006334789e-2f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(7.920057327e-2f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(-1.375346929e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(1.915349960e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(-2.485712469e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(3.332131803e-1f));
+  q = _mm256_fmadd_ps(q, x, lk_splat(-4.999964833e-1f));
+  return _mm256_fmadd_ps(_mm256_mul_ps(x, x), q, x);
+}
 
 /// LaneMath.log: ln x for x >= 0 including subnormals; -inf at 0, NaN below 0, +inf at +inf.
 LK_AVX2 __m256 lk_log(__m256 x) {

@@ -3,63 +3,68 @@
 #include "avx2_math.h"
 #include "losskit_kernels.h"
 
-/// Adds the eight lanes of v.
-LK_AVX2 float lk_lane_sum(__m256 v) {
-  __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-  half = _mm_add_ss(half, _mm_movehdup_ps(half));
-  return _mm_cvtss_f32(half);
-}
-
-LK_AVX2 float hard(
-    int power, const float *logits, const float *targets, const float *weights, float *losses,
-    float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad) {
+// `power` and `weighted` are constants in each caller, so every loop is compiled with them
+// fixed; `losses` may be NULL. Sums into *sum and returns how many elements it did: all, or up
+// to the first vector with a target other than 0 or 1.
+LK_AVX2 ptrdiff_t hard(
+    int power, int weighted, const float *logits, const float *targets, const float *weights,
+    float *losses, float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings,
+    float *bad, float *sum) {
   const __m256 gamma = lk_splat(settings->gamma);
   const __m256 positive_weight = lk_splat(settings->positive_weight);
   const __m256 negative_weight = lk_splat(settings->negative_weight);
-  const __m256 scale = lk_splat(settings->gradient_scale);
+  // The gradient's weights carry the scale and, for targets 1 (u = -x), the sign of du/dx.
+  const __m256 positive_slope = lk_splat(-settings->positive_weight * settings->gradient_scale);
+  const __m256 negative_slope = lk_splat(settings->negative_weight * settings->gradient_scale);
   const __m256 one = lk_splat(1.0f);
+  const __m256 zero = _mm256_setzero_ps();
   const int accumulate = settings->accumulate;
   __m256 flag = _mm256_loadu_ps(bad);
-  __m256 sum = _mm256_setzero_ps();
-  for (ptrdiff_t i = 0; i < count; i += 8) {
+  __m256 total = zero;
+  ptrdiff_t i = 0;
+  for (; i < count; i += 8) {
+    __m256 target = _mm256_loadu_ps(targets + i);
+    __m256 positive = _mm256_cmp_ps(target, one, _CMP_EQ_OQ);
+    __m256 binary = _mm256_or_ps(positive, _mm256_cmp_ps(target, zero, _CMP_EQ_OQ));
+    if (_mm256_movemask_ps(binary) != 0xFF) break;
     __m256 logit = _mm256_loadu_ps(logits + i);
-    __m256 positive = _mm256_cmp_ps(_mm256_loadu_ps(targets + i), one, _CMP_EQ_OQ);
-    flag = _mm256_fmadd_ps(logit, _mm256_setzero_ps(), flag);
+    flag = _mm256_fmadd_ps(logit, zero, flag);
     __m256 u = lk_negate_where(logit, positive);
     __m256 e = lk_exp_of_non_positive(lk_negative_magnitude(u));
-    __m256 one_plus = _mm256_add_ps(one, e);
-    __m256 s = _mm256_div_ps(one, one_plus);
+    __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, e));
     __m256 es = _mm256_mul_ps(e, s);
-    __m256 u_positive = _mm256_cmp_ps(u, _mm256_setzero_ps(), _CMP_GE_OQ);
+    __m256 u_positive = _mm256_cmp_ps(u, zero, _CMP_GE_OQ);
     __m256 sigmoid_u = _mm256_blendv_ps(es, s, u_positive);
-    __m256 sigmoid_neg_u = _mm256_blendv_ps(s, es, u_positive);
-    // softplus(u) = max(u, 0) + ln(1 + e), the last term corrected for the rounding of 1 + e.
-    __m256 softplus = _mm256_add_ps(
-        _mm256_add_ps(_mm256_and_ps(u, u_positive), lk_log_of_normal(one_plus)),
-        _mm256_mul_ps(_mm256_sub_ps(e, _mm256_sub_ps(one_plus, one)), s));
+    // softplus(u) = max(u, 0) + ln(1 + e^-|u|)
+    __m256 softplus = _mm256_add_ps(_mm256_and_ps(u, u_positive), lk_log_one_plus_of_unit(e));
     __m256 factor = lk_power(power, sigmoid_u, gamma);
-    __m256 weight = _mm256_mul_ps(
-        _mm256_blendv_ps(negative_weight, positive_weight, positive), _mm256_loadu_ps(weights + i));
+    __m256 weight = _mm256_blendv_ps(negative_weight, positive_weight, positive);
+    __m256 slope_weight = _mm256_blendv_ps(negative_slope, positive_slope, positive);
+    if (weighted) {
+      __m256 sample = _mm256_loadu_ps(weights + i);
+      weight = _mm256_mul_ps(weight, sample);
+      slope_weight = _mm256_mul_ps(slope_weight, sample);
+    }
     __m256 loss = _mm256_mul_ps(_mm256_mul_ps(weight, softplus), factor);
-    _mm256_storeu_ps(losses + i, loss);
-    sum = _mm256_add_ps(sum, loss);
+    if (losses) _mm256_storeu_ps(losses + i, loss);
+    total = _mm256_add_ps(total, loss);
     __m256 slope_u = sigmoid_u;
     if (power != 0) {
+      __m256 sigmoid_neg_u = _mm256_blendv_ps(s, es, u_positive);
       slope_u = _mm256_fmadd_ps(_mm256_mul_ps(gamma, softplus), sigmoid_neg_u, sigmoid_u);
     }
-    __m256 slope =
-        _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(weight, factor), slope_u), scale);
-    __m256 g = lk_negate_where(slope, positive);
+    __m256 g = _mm256_mul_ps(_mm256_mul_ps(slope_weight, factor), slope_u);
     if (accumulate) g = _mm256_add_ps(g, _mm256_loadu_ps(gradient + i));
     _mm256_storeu_ps(gradient + i, g);
   }
   _mm256_storeu_ps(bad, flag);
-  return lk_lane_sum(sum);
+  *sum = lk_lane_sum(total);
+  return i;
 }
 
+// As hard, for any targets; a target outside [0, 1] sets its lane of `bad` to NaN.
 LK_AVX2 float soft(
-    int power, const float *logits, const float *targets, const float *weights, float *losses,
+    int power, int weighted, const float *logits, const float *targets, const float *weights, float *losses,
     float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad) {
   const __m256 gamma = lk_splat(settings->gamma);
   const __m256 smoothing = lk_splat(settings->label_smoothing);
@@ -75,30 +80,29 @@ LK_AVX2 float soft(
     __m256 logit = _mm256_loadu_ps(logits + i);
     __m256 target = _mm256_loadu_ps(targets + i);
     flag = _mm256_fmadd_ps(_mm256_add_ps(logit, target), zero, flag);
+    // Not 0 <= y <= 1 (NaN included): an all-ones lane, which is a NaN.
+    flag = _mm256_or_ps(flag, _mm256_or_ps(_mm256_cmp_ps(target, zero, _CMP_NGE_UQ),
+        _mm256_cmp_ps(target, one, _CMP_NLE_UQ)));
     __m256 y = _mm256_fmadd_ps(
         target, _mm256_sub_ps(one, smoothing), _mm256_mul_ps(smoothing, lk_splat(0.5f)));
     __m256 positive = _mm256_cmp_ps(logit, zero, _CMP_GE_OQ);
     __m256 e = lk_exp_of_non_positive(lk_negative_magnitude(logit));
-    __m256 one_plus = _mm256_add_ps(one, e);
-    __m256 s = _mm256_div_ps(one, one_plus);
+    __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, e));
     __m256 es = _mm256_mul_ps(e, s);
     __m256 sigmoid = _mm256_blendv_ps(es, s, positive);
     __m256 sigmoid_of_negative = _mm256_blendv_ps(s, es, positive);
     __m256 cross_entropy = _mm256_add_ps(
-        _mm256_add_ps(
-            _mm256_sub_ps(_mm256_and_ps(logit, positive), _mm256_mul_ps(logit, y)),
-            lk_log_of_normal(one_plus)),
-        _mm256_mul_ps(_mm256_sub_ps(e, _mm256_sub_ps(one_plus, one)), s));
+        _mm256_sub_ps(_mm256_and_ps(logit, positive), _mm256_mul_ps(logit, y)),
+        lk_log_one_plus_of_unit(e));
     __m256 one_minus_y = _mm256_sub_ps(one, y);
     __m256 m = _mm256_fmadd_ps(y, sigmoid_of_negative, _mm256_mul_ps(one_minus_y, sigmoid));
     __m256 factor = lk_power(power, m, gamma);
     __m256 weight = _mm256_mul_ps(
-        _mm256_mul_ps(
-            _mm256_loadu_ps(weights + i),
-            _mm256_fmadd_ps(y, alpha, _mm256_mul_ps(one_minus_y, _mm256_sub_ps(one, alpha)))),
+        _mm256_fmadd_ps(y, alpha, _mm256_mul_ps(one_minus_y, _mm256_sub_ps(one, alpha))),
         alpha_scale);
+    if (weighted) weight = _mm256_mul_ps(weight, _mm256_loadu_ps(weights + i));
     __m256 loss = _mm256_mul_ps(_mm256_mul_ps(weight, cross_entropy), factor);
-    _mm256_storeu_ps(losses + i, loss);
+    if (losses) _mm256_storeu_ps(losses + i, loss);
     sum = _mm256_add_ps(sum, loss);
     __m256 slope = _mm256_mul_ps(_mm256_sub_ps(sigmoid, y), factor);
     if (power != 0) {
@@ -121,25 +125,33 @@ LK_AVX2 float soft(
   return lk_lane_sum(sum);
 }
 
-// One call per power, so each loop is compiled with its power fixed.
-#define LK_DISPATCH_POWER(body, ...)                                                           \
-  switch (settings->power) {                                                                  \
-  case lk_focal_power_zero: return body(0, __VA_ARGS__);                                      \
-  case lk_focal_power_one: return body(1, __VA_ARGS__);                                       \
-  case lk_focal_power_two: return body(2, __VA_ARGS__);                                       \
-  default: return body(3, __VA_ARGS__);                                                       \
+// One body per power and weighting, so each loop is compiled with them fixed.
+#define LK_SIGMOID_FOCAL_BODY(power, weighted)                                                 \
+  {                                                                                           \
+    ptrdiff_t done = 0;                                                                       \
+    float sum = 0;                                                                            \
+    if (settings->hard)                                                                       \
+      done = hard(power, weighted, logits, targets, weights, losses, gradient, count,        \
+          settings, bad, &sum);                                                               \
+    if (done == count) return sum;                                                            \
+    return sum + soft(power, weighted, logits + done, targets + done,                         \
+        weighted ? weights + done : NULL, losses ? losses + done : NULL, gradient + done,     \
+        count - done, settings, bad);                                                         \
   }
 
-__attribute__((target("avx2,fma"))) float lk_sigmoid_focal_hard_avx2(
-    const float *logits, const float *targets, const float *weights, float *losses,
-    float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad) {
-  LK_DISPATCH_POWER(hard, logits, targets, weights, losses, gradient, count, settings, bad)
-}
+#define LK_SIGMOID_FOCAL_POWERS(weighted)                                                      \
+  switch (settings->power) {                                                                  \
+  case lk_focal_power_zero: LK_SIGMOID_FOCAL_BODY(0, weighted)                                \
+  case lk_focal_power_one: LK_SIGMOID_FOCAL_BODY(1, weighted)                                 \
+  case lk_focal_power_two: LK_SIGMOID_FOCAL_BODY(2, weighted)                                 \
+  default: LK_SIGMOID_FOCAL_BODY(3, weighted)                                                 \
+  }
 
-__attribute__((target("avx2,fma"))) float lk_sigmoid_focal_soft_avx2(
+__attribute__((target("avx2,fma"))) float lk_sigmoid_focal_avx2(
     const float *logits, const float *targets, const float *weights, float *losses,
     float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad) {
-  LK_DISPATCH_POWER(soft, logits, targets, weights, losses, gradient, count, settings, bad)
+  if (weights) LK_SIGMOID_FOCAL_POWERS(1)
+  LK_SIGMOID_FOCAL_POWERS(0)
 }
 
 #endif

@@ -12,11 +12,14 @@ import Testing
     var alpha: Float?
     var smoothing: Float = 0
     var soft = false
+    /// Hard targets with a soft one every 97 elements: blocks switch form part-way.
+    var mixed = false
     var weighted = false
     var accumulate = false
     var testDescription: String {
       "γ \(gamma), α \(alpha.map { "\($0)" } ?? "none"), ε \(smoothing)"
-        + (soft ? ", soft targets" : "") + (weighted ? ", sample weights" : "")
+        + (soft ? ", soft targets" : "") + (mixed ? ", some soft targets" : "")
+        + (weighted ? ", sample weights" : "")
         + (accumulate ? ", adding" : "")
     }
   }
@@ -26,6 +29,8 @@ import Testing
     Setting(gamma: 0.5, alpha: 0.4, weighted: true), Setting(gamma: 3, alpha: nil, soft: true),
     Setting(gamma: 2, alpha: 0.25, smoothing: 0.1, accumulate: true),
     Setting(gamma: 1.5, alpha: nil, smoothing: 0.2, soft: true, weighted: true),
+    Setting(gamma: 2, alpha: 0.25, mixed: true),
+    Setting(gamma: 2, alpha: 0.25, mixed: true, weighted: true),
   ]
 
   /// Runs the kernel on `instructionSet`: the loss sum, each element's loss and the gradient.
@@ -37,10 +42,13 @@ import Testing
     let rowLength = 7
     // Logits up to ±30, so some sigmoids saturate.
     let logits = data.normal([rows, rowLength], scale: 10).scalars
-    let targets =
+    var targets =
       setting.soft
       ? Tensor(shape: [rows, rowLength]) { Float($0 % 11) / 10 }.scalars
       : data.binary([rows, rowLength]).scalars
+    if setting.mixed {
+      for i in stride(from: 50, to: targets.count, by: 97) { targets[i] = 0.3 }
+    }
     let weights = data.weights(rows)
     var losses = [Float](repeating: 0, count: logits.count)
     var gradient = (0..<logits.count).map { Float($0 % 5) / 4 }

@@ -110,6 +110,18 @@ struct LaneFunction: Sendable, CustomTestStringConvertible {
     #expect(maxRelativeError(sweep(1...1e4), log, Foundation.log) < 3e-7)
   }
 
+  @Test(
+    "log of one plus a unit value is accurate relative to the result, also near 0",
+    arguments: [
+      LaneFunction.scalar("logOnePlusOfUnit", ScalarMath.logOnePlusOfUnit),
+      .vector("logOnePlusOfUnit", VectorMath.logOnePlusOfUnit),
+    ])
+  func logOnePlusOfUnit(_ logOnePlus: LaneFunction) {
+    #expect(maxRelativeError(sweep(0...1), logOnePlus, Foundation.log1p) < 2.5e-7)
+    let tiny: [Float] = [1e-38, 1e-20, 3e-8, 1e-4]
+    #expect(maxRelativeError(tiny, logOnePlus, Foundation.log1p) < 2.5e-7)
+  }
+
   @Test func sumAddsEveryValueInDouble() {
     let values = (0..<37).map(Float.init)
     #expect(values.withUnsafeBufferPointer { ScalarMath.sum($0.baseAddress!, count: 37) } == 666)

@@ -22,6 +22,9 @@ import Testing
     Setting(classes: 4, gamma: 2, accumulate: true),
     Setting(classes: 13, gamma: 2, classWeights: true, rowWeights: true, accumulate: true),
     Setting(classes: 80, gamma: 0.5, classWeights: true),
+    // Rows of 32 classes and more are read along their classes in C (with a masked tail).
+    Setting(classes: 80, gamma: 2, rowWeights: true, accumulate: true),
+    Setting(classes: 37, gamma: 0), Setting(classes: 45, gamma: 2, classWeights: true),
   ]
 
   /// Runs the kernel over 263 rows (logits up to ±30, every tenth label ignored) on

@@ -45,19 +45,34 @@ typedef struct lk_sigmoid_focal_settings {
   float label_smoothing;
   float gradient_scale;
   int accumulate;
+  /// Whether to try the hard-label form (no label smoothing).
+  int hard;
 } lk_sigmoid_focal_settings;
 
-/// Sigmoid focal loss over `count` elements (a multiple of 8) with targets exactly 0 or 1:
-/// writes each element's loss into `losses` and its gradient into `gradient` (adding when
-/// `accumulate`), returns the losses' sum, and adds logit·0 into the 8 floats of `bad`.
-float lk_sigmoid_focal_hard_avx2(
+/// Sigmoid focal loss over `count` elements (a multiple of 8): writes each element's loss into
+/// `losses` (unless NULL) and its gradient into `gradient` (adding when `accumulate`), returns
+/// the losses' sum, and adds logit·0 into the 8 floats of `bad` (NaN there flags a non-finite
+/// logit, or a target that is NaN or outside [0, 1]). `weights` holds a weight per element, or
+/// is NULL for 1. With `hard` set, vectors whose targets are all exactly 0 or 1 take the
+/// hard-label form, up to the first that is not; the rest take the general form.
+float lk_sigmoid_focal_avx2(
     const float *logits, const float *targets, const float *weights, float *losses,
     float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad);
 
-/// As lk_sigmoid_focal_hard_avx2 for any targets in [0, 1] (soft or smoothed).
-float lk_sigmoid_focal_soft_avx2(
-    const float *logits, const float *targets, const float *weights, float *losses,
-    float *gradient, ptrdiff_t count, const lk_sigmoid_focal_settings *settings, float *bad);
+/// SupCon's anchor pass over one row of the similarity matrix S (see SupConKernel.swift): sets
+/// row[anchor] to -inf, stores the row's largest similarity times `inverse_temperature` in
+/// *shift and the sum of the similarities to the anchor's positives (other samples with its
+/// label) in *positive_sum, and returns the sum over the row of exp(S_ij/tau - shift).
+float lk_supcon_anchor_avx2(
+    float *row, const int32_t *labels, ptrdiff_t count, ptrdiff_t anchor,
+    float inverse_temperature, float *shift, float *positive_sum);
+
+/// SupCon's gradient pass over one row: overwrites S_ij with (G + G^T)_ij =
+/// w_i e^(S_ij/tau - L_i) + w_j e^(S_ij/tau - L_j) - [same label](share_i + share_j), i the
+/// anchor, w the weights, L the log-sums; 0 on the diagonal.
+void lk_supcon_gradient_row_avx2(
+    float *row, const int32_t *labels, const float *weights, const float *shares,
+    const float *log_sums, ptrdiff_t count, ptrdiff_t anchor, float inverse_temperature);
 
 /// The settings of one softmax focal pass (see SoftmaxFocalKernel.swift).
 typedef struct lk_softmax_focal_settings {

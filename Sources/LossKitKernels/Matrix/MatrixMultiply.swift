@@ -75,18 +75,37 @@ package enum Matrix {
   }
 
   /// Copies `C_ij` to `C_ji` for every `j < i`, in cache-sized square blocks on every core.
+  ///
+  /// Within a block, 4×4 SIMD transposes (``QuadTranspose``) where four whole rows and
+  /// columns lie below the diagonal, a scalar copy for the rest. Element by element the copy
+  /// cost a fifth of SupCon at 1024 samples: with `n` a multiple of 1024 its column of stores
+  /// falls into one cache set.
   private static func mirrorLowerTriangle(_ c: UnsafeMutablePointer<Float>, n: Int) {
     let block = 64
     let blocks = (n + block - 1) / block
     let matrix = SendablePointer(c)
     Parallel.forEachChunk(count: blocks, grain: n * n < 1 << 20 ? blocks : 1) { _, range in
+      let c = matrix.base
       for blockRow in range {
         let i0 = blockRow * block
+        let i1 = min(n, i0 + block)
         for j0 in stride(from: 0, through: i0, by: block) {
-          for i in i0..<min(n, i0 + block) {
-            for j in j0..<min(i, j0 + block) {
-              matrix.base[j * n + i] = matrix.base[i * n + j]
+          var i = i0
+          while i < i1 {
+            let rows = min(4, i1 - i)
+            let columnEnd = min(i, j0 + block)
+            var j = j0
+            if rows == 4 {
+              while j + 4 <= columnEnd {
+                let quad = QuadTranspose.load(c + i * n + j, stride: n)
+                QuadTranspose.store(QuadTranspose.transpose(quad), c + j * n + i, stride: n)
+                j += 4
+              }
             }
+            for r in i..<(i + rows) {
+              for column in j..<max(j, min(r, j0 + block)) { c[column * n + r] = c[r * n + column] }
+            }
+            i += rows
           }
         }
       }
