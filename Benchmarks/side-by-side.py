@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Print LossKit's and the peers' throughput side by side as a Markdown table.
 
-usage: side-by-side.py PEERS LOSSKIT [MORE_LOSSKIT ...]
+usage: side-by-side.py [--best] PEERS LOSSKIT [MORE_LOSSKIT ...]
 
 PEERS is what ../shared/peers/bench.py --json writes; each LOSSKIT is the output of
 `losskit-bench --json` (for example one default build and one LOSSKIT_TARGET_CPU build).
 Each argument may list several files separated by commas, one per interleaved round: the
-table then shows each case's median time over the rounds, and the ratio of those medians.
+table then shows each case's median time over the rounds, and the ratio of those medians;
+with --best, each side's best (shortest) time over the rounds, and the ratio of those.
 The ratio columns are LossKit's throughput over the peer's (for SupCon, the peer's time over
 LossKit's, which is the same thing).
 """
@@ -29,12 +30,17 @@ def rounds(argument, peers):
     return loaded
 
 
-def median_ms(rounds_, case):
+def summary_ms(rounds_, case, best):
+    """The case's median time over the rounds, or its shortest with `best`."""
     times = [r[case]["ms"] for r in rounds_ if case in r]
-    return statistics.median(times) if times else None
+    if not times:
+        return None
+    return min(times) if best else statistics.median(times)
 
 
 def main(argv):
+    best = "--best" in argv
+    argv = [a for a in argv if a != "--best"]
     if len(argv) < 3:
         sys.exit(__doc__.strip())
     peers = rounds(argv[1], peers=True)
@@ -48,12 +54,12 @@ def main(argv):
     print(header)
     print(rule)
     for case, first in peers[0].items():
-        peer_ms = median_ms(peers, case)
+        peer_ms = summary_ms(peers, case, best)
         elements = first["melem_per_s"] * first["ms"] / 1e3
         line = (f"| {case[0]} | {'×'.join(map(str, case[1]))} | {first['case']} "
                 f"| {elements / peer_ms * 1e3:.1f} | {peer_ms:.2f} |")
         for _, results in builds:
-            ours = median_ms(results, case)
+            ours = summary_ms(results, case, best)
             line += " – | – |" if ours is None else f" {ours:.2f} | {peer_ms / ours:.1f} |"
         print(line)
 
