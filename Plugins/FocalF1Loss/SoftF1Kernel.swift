@@ -11,7 +11,9 @@ import LossKitKernels
 /// Pass 1 leaves the probabilities in the gradient buffer when it may (the gradient is not
 /// being accumulated onto another term's), so pass 2 need not recompute the softmax. Both
 /// passes work on ``RowTile`` blocks across all cores; the partial sums of pass 1 are
-/// combined in chunk order, so results do not depend on the number of cores.
+/// combined in chunk order, so results do not depend on the number of cores. With
+/// ``instructionSet`` ``InstructionSet/avx2`` both passes run their C twins instead
+/// (`SoftF1Kernel+AVX2.swift`), which do not keep the probabilities.
 struct SoftF1Kernel: @unchecked Sendable {
   var logits: UnsafePointer<Float>
   var labels: UnsafePointer<Int32>
@@ -20,6 +22,8 @@ struct SoftF1Kernel: @unchecked Sendable {
   var classes: Int
   var focalClasses: [Int]
   var ignoreIndex: Int32
+  /// The Swift passes or their AVX2 twins.
+  var instructionSet = InstructionSet.selected
 
   /// Per focal class: `tp`, `Σ w·p`, `Σ w·y`.
   struct Counts {
@@ -42,7 +46,7 @@ struct SoftF1Kernel: @unchecked Sendable {
   private var scratchSize: Int { (2 * classes + 4 + 3 * focalClasses.count) * RowTile.lanes }
 
   /// Pass 1: the soft counts, and whether a logit was non-finite; writes every row's
-  /// probabilities into `probabilities` when given.
+  /// probabilities into `probabilities` when given (the Swift path only).
   func counts(probabilities: UnsafeMutablePointer<Float>?) -> (Counts, sawNonFinite: Bool) {
     let focalCount = focalClasses.count
     let chunks = Parallel.chunkCount(rows, grain: rowGrain)
@@ -126,6 +130,9 @@ struct SoftF1Kernel: @unchecked Sendable {
     _ range: Range<Int>, into out: UnsafeMutablePointer<Double>,
     probabilities: UnsafeMutablePointer<Float>?
   ) {
+    #if arch(x86_64)
+      if instructionSet == .avx2 { return countChunkAVX2(range, into: out) }
+    #endif
     let focalCount = focalClasses.count
     let lanes = RowTile.lanes
     withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in
@@ -181,7 +188,7 @@ struct SoftF1Kernel: @unchecked Sendable {
   }
 
   /// Pass 2: writes `scale` × the gradient into `gradient`, which holds the probabilities
-  /// from pass 1 when `accumulate` is `false`.
+  /// from pass 1 when `accumulate` is `false` on the Swift path.
   func writeGradient(
     _ slopes: Slopes, scale: Float, into gradient: UnsafeMutablePointer<Float>, accumulate: Bool
   ) {
@@ -196,6 +203,11 @@ struct SoftF1Kernel: @unchecked Sendable {
     _ range: Range<Int>, _ slopes: Slopes, scale: Float, _ gradient: UnsafeMutablePointer<Float>,
     accumulate: Bool
   ) {
+    #if arch(x86_64)
+      if instructionSet == .avx2 {
+        return gradientChunkAVX2(range, slopes, scale: scale, gradient, accumulate: accumulate)
+      }
+    #endif
     let lanes = RowTile.lanes
     let focalIndex = (0..<classes).map { focalClasses.firstIndex(of: $0) }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchSize) { scratch in

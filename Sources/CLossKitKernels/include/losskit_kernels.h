@@ -98,6 +98,38 @@ double lk_softmax_focal_hard_avx2(
     const float *logits, const int *labels, float *gradient, float *per_sample, ptrdiff_t first,
     ptrdiff_t count, const lk_softmax_focal_settings *settings, float *scratch, int *flag);
 
+/// The settings of the two soft F1 passes (see SoftF1Kernel.swift).
+typedef struct lk_soft_f1_settings {
+  ptrdiff_t classes;
+  /// The focal class indices, focal_count of them.
+  const int32_t *focal_classes;
+  ptrdiff_t focal_count;
+  int ignore_index;
+  /// A weight per row (indexed from row 0 of the logits), or NULL for 1.
+  const float *row_weights;
+  /// Pass 2: per focal class, dL/dp_k for rows of class k and for other rows.
+  const float *positive_slopes;
+  const float *negative_slopes;
+  float gradient_scale;
+  int accumulate;
+} lk_soft_f1_settings;
+
+/// Soft F1's pass 1 over rows first ..< first + count of the row-major logits [rows, classes]
+/// with validated class indices, 8 rows at a time (the last rows padded to 8): adds, per focal
+/// class k, sum w*y*p, sum w*p and sum w*y into out[3k], out[3k + 1], out[3k + 2] (w the row
+/// weight, 0 for ignored rows), and sets *flag to 1 when a logit is NaN or infinite. `scratch`
+/// holds 32 * classes + 24 * focal_count floats.
+void lk_soft_f1_counts_avx2(
+    const float *logits, const int *labels, ptrdiff_t first, ptrdiff_t count,
+    const lk_soft_f1_settings *settings, float *scratch, double *out, int *flag);
+
+/// Soft F1's pass 2 over the same rows: writes (adds when `accumulate`) gradient_scale * w *
+/// p_j * (h_j - sum_c p_c h_c), h_c the slope of focal class c for the row's label (0 for
+/// other classes). `scratch` as for lk_soft_f1_counts_avx2.
+void lk_soft_f1_gradient_avx2(
+    const float *logits, const int *labels, float *gradient, ptrdiff_t first, ptrdiff_t count,
+    const lk_soft_f1_settings *settings, float *scratch);
+
 /// The 6 x 16 register tile of the blocked matrix product (Matrix in Swift):
 /// C[r][j] += alpha * sum_p a[r*row_step + p*depth_step] * b[ldb*p + j] for r < rows,
 /// j < columns, over `depth` steps of an A panel of 6 rows read in place (rows past `rows`
