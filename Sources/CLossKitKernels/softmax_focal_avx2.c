@@ -117,6 +117,49 @@ typedef struct pass_state {
   __m256d total;
 } pass_state;
 
+/// The focal term of a block's 8 rows from their exponentials' `sum` and row `maximum`: marks
+/// a NaN sum in `bad`, adds the rows' losses to the pass total (and stores them per row when
+/// asked), and returns each row's scaled gradient coefficient in its target class (meaningless
+/// when no gradient is asked for). `index` addresses the target logit in `logits` and its
+/// exponential in `exponentials` (laid out alike); `safe` is the label with ignored rows at 0.
+LK_AVX2 __m256 target_term(
+    int power, block_pointers at, const lk_softmax_focal_settings *settings, pass_state *state,
+    const float *logits, const float *exponentials, __m256i index, __m256i safe,
+    __m256i ignored, __m256 maximum, __m256 sum) {
+  const __m256 gamma = lk_splat(settings->gamma);
+  state->bad = _mm256_fmadd_ps(sum, _mm256_setzero_ps(), state->bad);
+  // The sum is at least 1 (the maximum's own term) unless it is NaN, which `bad` reports.
+  __m256 log_sum = lk_log_of_normal(sum);
+  __m256 target_logit = _mm256_i32gather_ps(logits, index, 4);
+  __m256 weight = at.weights ? _mm256_loadu_ps(at.weights) : lk_splat(1.0f);
+  if (settings->class_weights) {
+    weight = _mm256_mul_ps(weight, _mm256_i32gather_ps(settings->class_weights, safe, 4));
+  }
+  weight = _mm256_andnot_ps(_mm256_castsi256_ps(ignored), weight);
+  __m256 log_p = _mm256_sub_ps(_mm256_sub_ps(target_logit, maximum), log_sum);
+  __m256 q = _mm256_sub_ps(_mm256_setzero_ps(), lk_exp_minus_one_of_non_positive(log_p));
+  __m256 factor = lk_power(power, q, gamma);
+  __m256 loss =
+      _mm256_mul_ps(_mm256_mul_ps(weight, factor), _mm256_sub_ps(_mm256_setzero_ps(), log_p));
+  if (at.per_sample) _mm256_storeu_ps(at.per_sample, loss);
+  state->total = _mm256_add_pd(state->total, _mm256_cvtps_pd(_mm256_castps256_ps128(loss)));
+  state->total = _mm256_add_pd(state->total, _mm256_cvtps_pd(_mm256_extractf128_ps(loss, 1)));
+  if (!at.gradient) return _mm256_setzero_ps();
+  __m256 coefficient;
+  if (power == 0) {
+    coefficient = _mm256_sub_ps(_mm256_setzero_ps(), weight);
+  } else {
+    __m256 p = _mm256_div_ps(_mm256_i32gather_ps(exponentials, index, 4), sum);
+    __m256 ratio = _mm256_blendv_ps(
+        _mm256_div_ps(log_p, q), lk_splat(-1.0f),
+        _mm256_cmp_ps(q, _mm256_setzero_ps(), _CMP_EQ_OQ));
+    coefficient = _mm256_mul_ps(
+        _mm256_mul_ps(weight, factor),
+        _mm256_fmadd_ps(_mm256_mul_ps(p, ratio), gamma, lk_splat(-1.0f)));
+  }
+  return _mm256_mul_ps(coefficient, lk_splat(settings->gradient_scale));
+}
+
 /// Rows of at least this many classes skip the tiles (hard_block_wide).
 enum { wide_classes = 32 };
 
@@ -132,7 +175,6 @@ LK_AVX2 void hard_block_wide(
   const __m256i tail = lk_tail_mask(classes - whole);
   const __m256 tail_lanes = _mm256_castsi256_ps(tail);
   const __m256 minus_infinity = lk_splat(-__builtin_inff());
-  const __m256 gamma = lk_splat(settings->gamma);
   float *exponentials = scratch;
   float maxima[8], sums[8];
   __m256 smallest = state->minimum;
@@ -171,42 +213,14 @@ LK_AVX2 void hard_block_wide(
   state->minimum = smallest;
   __m256 maximum = _mm256_loadu_ps(maxima);
   __m256 sum = _mm256_loadu_ps(sums);
-  state->bad = _mm256_fmadd_ps(sum, _mm256_setzero_ps(), state->bad);
-  // The sum is at least 1 (the maximum's own term) unless it is NaN, which `bad` reports.
-  __m256 log_sum = lk_log_of_normal(sum);
   __m256i label = _mm256_loadu_si256((const __m256i *)at.labels);
   __m256i ignored = _mm256_cmpeq_epi32(label, _mm256_set1_epi32(settings->ignore_index));
   __m256i safe = _mm256_andnot_si256(ignored, label);
   __m256i index =
       _mm256_add_epi32(_mm256_mullo_epi32(lane, _mm256_set1_epi32((int)classes)), safe);
-  __m256 target_logit = _mm256_i32gather_ps(at.logits, index, 4);
-  __m256 weight = at.weights ? _mm256_loadu_ps(at.weights) : lk_splat(1.0f);
-  if (settings->class_weights) {
-    weight = _mm256_mul_ps(weight, _mm256_i32gather_ps(settings->class_weights, safe, 4));
-  }
-  weight = _mm256_andnot_ps(_mm256_castsi256_ps(ignored), weight);
-  __m256 log_p = _mm256_sub_ps(_mm256_sub_ps(target_logit, maximum), log_sum);
-  __m256 q = _mm256_sub_ps(_mm256_setzero_ps(), lk_exp_minus_one_of_non_positive(log_p));
-  __m256 factor = lk_power(power, q, gamma);
-  __m256 loss =
-      _mm256_mul_ps(_mm256_mul_ps(weight, factor), _mm256_sub_ps(_mm256_setzero_ps(), log_p));
-  if (at.per_sample) _mm256_storeu_ps(at.per_sample, loss);
-  state->total = _mm256_add_pd(state->total, _mm256_cvtps_pd(_mm256_castps256_ps128(loss)));
-  state->total = _mm256_add_pd(state->total, _mm256_cvtps_pd(_mm256_extractf128_ps(loss, 1)));
+  __m256 coefficient = target_term(
+      power, at, settings, state, at.logits, exponentials, index, safe, ignored, maximum, sum);
   if (!at.gradient) return;
-  __m256 coefficient;
-  if (power == 0) {
-    coefficient = _mm256_sub_ps(_mm256_setzero_ps(), weight);
-  } else {
-    __m256 p = _mm256_div_ps(_mm256_i32gather_ps(exponentials, index, 4), sum);
-    __m256 ratio = _mm256_blendv_ps(
-        _mm256_div_ps(log_p, q), lk_splat(-1.0f),
-        _mm256_cmp_ps(q, _mm256_setzero_ps(), _CMP_EQ_OQ));
-    coefficient = _mm256_mul_ps(
-        _mm256_mul_ps(weight, factor),
-        _mm256_fmadd_ps(_mm256_mul_ps(p, ratio), gamma, lk_splat(-1.0f)));
-  }
-  coefficient = _mm256_mul_ps(coefficient, lk_splat(settings->gradient_scale));
   float per_units[8], coefficients[8];
   int targets[8];
   _mm256_storeu_ps(per_units, _mm256_sub_ps(_mm256_setzero_ps(), _mm256_div_ps(coefficient, sum)));
@@ -239,7 +253,6 @@ LK_AVX2 void hard_block(
   const ptrdiff_t classes = settings->classes;
   float *tile = scratch;
   float *exponentials = scratch + 8 * classes;
-  const __m256 gamma = lk_splat(settings->gamma);
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   __m256 maximum = load_rows(at.logits, classes, tile, &state->minimum);
   __m256 sum = _mm256_setzero_ps();
@@ -248,41 +261,13 @@ LK_AVX2 void hard_block(
     _mm256_storeu_ps(exponentials + 8 * c, e);
     sum = _mm256_add_ps(sum, e);
   }
-  state->bad = _mm256_fmadd_ps(sum, _mm256_setzero_ps(), state->bad);
-  // The sum is at least 1 (the maximum's own term) unless it is NaN, which `bad` reports.
-  __m256 log_sum = lk_log_of_normal(sum);
   __m256i label = _mm256_loadu_si256((const __m256i *)at.labels);
   __m256i ignored = _mm256_cmpeq_epi32(label, _mm256_set1_epi32(settings->ignore_index));
   __m256i safe = _mm256_andnot_si256(ignored, label);
   __m256i index = _mm256_add_epi32(_mm256_slli_epi32(safe, 3), lane);
-  __m256 target_logit = _mm256_i32gather_ps(tile, index, 4);
-  __m256 weight = at.weights ? _mm256_loadu_ps(at.weights) : lk_splat(1.0f);
-  if (settings->class_weights) {
-    weight = _mm256_mul_ps(weight, _mm256_i32gather_ps(settings->class_weights, safe, 4));
-  }
-  weight = _mm256_andnot_ps(_mm256_castsi256_ps(ignored), weight);
-  __m256 log_p = _mm256_sub_ps(_mm256_sub_ps(target_logit, maximum), log_sum);
-  __m256 q = _mm256_sub_ps(_mm256_setzero_ps(), lk_exp_minus_one_of_non_positive(log_p));
-  __m256 factor = lk_power(power, q, gamma);
-  __m256 loss =
-      _mm256_mul_ps(_mm256_mul_ps(weight, factor), _mm256_sub_ps(_mm256_setzero_ps(), log_p));
-  if (at.per_sample) _mm256_storeu_ps(at.per_sample, loss);
-  state->total = _mm256_add_pd(state->total, _mm256_cvtps_pd(_mm256_castps256_ps128(loss)));
-  state->total = _mm256_add_pd(state->total, _mm256_cvtps_pd(_mm256_extractf128_ps(loss, 1)));
+  __m256 coefficient = target_term(
+      power, at, settings, state, tile, exponentials, index, safe, ignored, maximum, sum);
   if (!at.gradient) return;
-  __m256 coefficient;
-  if (power == 0) {
-    coefficient = _mm256_sub_ps(_mm256_setzero_ps(), weight);
-  } else {
-    __m256 p = _mm256_div_ps(_mm256_i32gather_ps(exponentials, index, 4), sum);
-    __m256 ratio = _mm256_blendv_ps(
-        _mm256_div_ps(log_p, q), lk_splat(-1.0f),
-        _mm256_cmp_ps(q, _mm256_setzero_ps(), _CMP_EQ_OQ));
-    coefficient = _mm256_mul_ps(
-        _mm256_mul_ps(weight, factor),
-        _mm256_fmadd_ps(_mm256_mul_ps(p, ratio), gamma, lk_splat(-1.0f)));
-  }
-  coefficient = _mm256_mul_ps(coefficient, lk_splat(settings->gradient_scale));
   __m256 per_unit = _mm256_sub_ps(_mm256_setzero_ps(), _mm256_div_ps(coefficient, sum));
   // dL/dz_c = per_unit * e_c, plus the coefficient in the target's class (-1 when ignored,
   // which no class matches).
