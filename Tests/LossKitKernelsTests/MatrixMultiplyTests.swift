@@ -24,20 +24,11 @@ import Testing
     let a = (0..<(m * k)).map { _ in Float(random.nextNormal()) }
     let b = (0..<(k * n)).map { _ in Float(random.nextNormal()) }
     let start = (0..<(m * n)).map { _ in Float(random.nextNormal()) }
-    var c = start
-    a.withUnsafeBufferPointer { a in
-      b.withUnsafeBufferPointer { b in
-        c.withUnsafeMutableBufferPointer { c in
-          Matrix.multiply(
-            a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-            into: c.baseAddress!, m: m, n: n, k: k, alpha: 0.5, beta: 2, tile: tile)
-        }
-      }
-    }
-    let product = Matrix.referenceMultiply(
+    let c = product(a, b, onto: start, shape: shape, alpha: 0.5, beta: 2, tile: tile)
+    let expected = Matrix.referenceMultiply(
       a, transposeA: transposeA, b, transposeB: transposeB, m: m, n: n, k: k)
     let worst = (0..<(m * n)).map {
-      abs(Double(c[$0]) - (0.5 * product[$0] + 2 * Double(start[$0])))
+      abs(Double(c[$0]) - (0.5 * expected[$0] + 2 * Double(start[$0])))
     }.max()!
     #expect(worst < 1e-3 * Double(k).squareRoot())
   }
@@ -74,24 +65,33 @@ import Testing
     "the AVX-512 tile gives the AVX2 tile's bits",
     .enabled(if: RegisterTile.available.contains(.avx512)), arguments: shapes)
   func wideTileMatchesAVX2(shape: (Int, Int, Int, Bool, Bool)) {
-    let (m, n, k, transposeA, transposeB) = shape
+    let (m, n, k, _, _) = shape
     var random = SeededGenerator(seed: UInt64(m * 1_000 + n + 7))
     let a = (0..<(m * k)).map { _ in Float(random.nextNormal()) }
     let b = (0..<(k * n)).map { _ in Float(random.nextNormal()) }
     let start = (0..<(m * n)).map { _ in Float(random.nextNormal()) }
     let results = [RegisterTile.avx2, .avx512].map { tile in
-      var c = start
-      a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-          c.withUnsafeMutableBufferPointer { c in
-            Matrix.multiply(
-              a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
-              into: c.baseAddress!, m: m, n: n, k: k, alpha: 0.3, beta: 2, tile: tile)
-          }
-        }
-      }
-      return c
+      product(a, b, onto: start, shape: shape, alpha: 0.3, beta: 2, tile: tile)
     }
     #expect(results[0] == results[1])
+  }
+
+  /// `alpha·op(A)·op(B) + beta·start` by `Matrix.multiply` with the given register tile.
+  private func product(
+    _ a: [Float], _ b: [Float], onto start: [Float], shape: (Int, Int, Int, Bool, Bool),
+    alpha: Float, beta: Float, tile: RegisterTile
+  ) -> [Float] {
+    let (m, n, k, transposeA, transposeB) = shape
+    var c = start
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        c.withUnsafeMutableBufferPointer { c in
+          Matrix.multiply(
+            a.baseAddress!, transposeA: transposeA, b.baseAddress!, transposeB: transposeB,
+            into: c.baseAddress!, m: m, n: n, k: k, alpha: alpha, beta: beta, tile: tile)
+        }
+      }
+    }
+    return c
   }
 }
